@@ -1,0 +1,111 @@
+"""Helpers shared by the Molecule scenarios' testinfra modules (imported by name: conftest.py puts this folder on sys.path).
+
+The verifier runs these from the controller: commands reach each host through
+the scenario's Molecule inventory (the same path Ansible uses), and playbooks
+are run exactly as an operator would run them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import testinfra
+
+PROJECT = Path(__file__).resolve().parents[2]
+ANSIBLE_PLAYBOOK = str(Path(sys.executable).with_name("ansible-playbook"))
+
+# Trees watched for changes by `unchanged_hosts`; Ansible's own temp files excluded.
+WATCHED = "/etc /home /root /usr /var/lib/dpkg /var/lib/apt/extended_states /swapfile"
+MARKER = "/run/tapbot-unchanged-marker"
+
+
+def inventory() -> str:
+    try:
+        return os.environ["MOLECULE_INVENTORY_FILE"]
+    except KeyError:  # pragma: no cover - only when run outside Molecule
+        pytest.fail("run these tests through `molecule verify` (MOLECULE_INVENTORY_FILE is not set)")
+
+
+def hosts(pattern: str = "all") -> list:
+    return testinfra.get_hosts([pattern], connection="ansible", ansible_inventory=inventory())
+
+
+def in_container(host) -> bool:
+    return host.run("systemd-detect-virt --container --quiet").rc == 0
+
+
+@dataclass
+class PlaybookRun:
+    rc: int
+    output: str
+
+    def recap(self) -> dict[str, dict[str, int]]:
+        """PLAY RECAP counters per host."""
+        result = {}
+        for line in self.output.splitlines():
+            m = re.match(r"^(\S+)\s+:\s+(ok=.*)$", line.strip())
+            if m:
+                result[m.group(1)] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", m.group(2))}
+        return result
+
+
+def run_playbook(playbook: str, extra_vars: dict | None = None, *args: str) -> PlaybookRun:
+    """Run a project playbook against the scenario's hosts, as an operator would."""
+    cmd = [ANSIBLE_PLAYBOOK, "-i", inventory(), str(PROJECT / playbook), *args]
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(extra_vars or {}, f)
+    cmd += ["-e", f"@{f.name}"]
+    env = dict(os.environ, ANSIBLE_ROLES_PATH=str(PROJECT / "roles"), ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
+    try:
+        proc = subprocess.run(cmd, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=900, check=False)
+    finally:
+        os.unlink(f.name)
+    return PlaybookRun(proc.returncode, proc.stdout + proc.stderr)
+
+
+class unchanged_hosts:
+    """Context manager: fail if anything under WATCHED changed on any host meanwhile."""
+
+    def __init__(self, pattern: str = "all"):
+        self.hosts = hosts(pattern)
+
+    def __enter__(self):
+        for h in self.hosts:
+            h.check_output(f"touch {MARKER} && sleep 0.01")
+        return self
+
+    def changes(self) -> dict[str, list[str]]:
+        found = {}
+        for h in self.hosts:
+            out = h.check_output(
+                f"find {WATCHED} -xdev \\( -path /root/.ansible -prune \\) -o "
+                f"\\( -newer {MARKER} -o -cnewer {MARKER} \\) -print 2>/dev/null || true"
+            )
+            found[h.backend.get_hostname()] = [line for line in out.splitlines() if line]
+        return found
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            changed = {name: files[:20] for name, files in self.changes().items() if files}
+            assert not changed, f"the run changed files on the hosts (first 20 each): {changed}"
+        return False
+
+
+def assert_rejected(run: PlaybookRun, *expected: str) -> None:
+    """The run failed in input validation, naming what to fix, and changed nothing."""
+    assert run.rc != 0, f"the playbook accepted bad input:\n{run.output[-3000:]}"
+    assert "fix these inputs" in run.output, f"the failure did not come from validation:\n{run.output[-3000:]}"
+    for text in expected:
+        assert text in run.output, f"the error does not name {text!r}:\n{run.output[-3000:]}"
+    recap = run.recap()
+    assert recap, f"no PLAY RECAP in the output:\n{run.output[-3000:]}"
+    for name, counters in recap.items():
+        assert counters.get("changed", 0) == 0, f"{name} reported changes: {counters}"

@@ -8,7 +8,7 @@ import pytest
 import yaml
 from lab_helpers import assert_rejected, run_playbook, unchanged_hosts
 
-SCENARIO_VARS = yaml.safe_load((Path(__file__).resolve().parents[3] / "molecule" / "users" / "vars.yml").read_text())
+SCENARIO_VARS = yaml.safe_load((Path(__file__).resolve().parents[3] / "molecule" / "users" / "vars" / "main.yml").read_text())
 STRAY = "AAAAC3NzaC1lZDI1NTE5AAAAIAzGT+zgPEF+VhW20Hm94qBGOUYBWVhLUD9ooz0iFRV9"
 
 

@@ -1,0 +1,63 @@
+# The two commands a newcomer needs:  `make lab`  and  `make test`.
+# Each bootstraps what it needs (the .venv, a Docker engine, the lab images),
+# and does nothing twice: a second call skips what is already in place.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(abspath $(VENV))/bin
+SCENARIOS ?= $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
+# Role scenarios first, the whole-site scenario last.
+SCENARIOS := $(filter-out site,$(SCENARIOS)) $(filter site,$(SCENARIOS))
+
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_NOCOLOR := 1
+export PY_COLORS := 0
+export NO_COLOR := 1
+
+.PHONY: help lab lab-down test lint unit molecule images docker venv clean
+
+help: ## this list
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+venv: $(VENV)/.installed ## Python tools from requirements.txt into .venv
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+docker: ## make sure a Docker engine answers (installs Debian's docker.io if needed)
+	lab/bin/ensure-docker
+
+images: docker ## the lab's Debian 12/13 base images (rebuilt only when their recipe changes)
+	lab/images/build
+
+lab: venv images ## start the two lab servers and run site.yml on them
+	ansible-playbook lab/up.yml
+	ansible-playbook site.yml
+
+lab-down: venv ## remove the lab servers
+	ansible-playbook lab/down.yml
+
+lint: venv ## yamllint and ansible-lint (production profile)
+	yamllint --strict .
+	ansible-lint
+
+unit: venv ## plain pytest for the project's own code
+	mkdir -p .cache/test-logs
+	pytest tests/unit 2>&1 | tee .cache/test-logs/unit.log
+
+molecule: venv images ## every Molecule scenario (or SCENARIOS="base users")
+	tests/run-molecule $(SCENARIOS)
+
+test: ## everything CI runs: lint, unit tests, every Molecule scenario
+	rm -rf .cache/test-logs
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory unit
+	$(MAKE) --no-print-directory molecule
+	$(BIN)/python tests/summarize.py .cache/test-logs
+
+clean: lab-down ## remove the lab and the .venv
+	rm -rf $(VENV) .cache

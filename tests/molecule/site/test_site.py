@@ -1,0 +1,38 @@
+"""The whole site.yml on both lab-like servers: wiring across roles and hosts."""
+
+from __future__ import annotations
+
+import tempfile
+
+import yaml
+from lab_helpers import assert_rejected, hosts, run_playbook, unchanged_hosts
+
+
+def test_root_group_vars_reach_every_host(host):
+    """group_vars/all/main.yml (beside site.yml) is loaded for the imported playbooks."""
+    name = host.backend.get_hostname()
+    group = {"server1": "apps", "server2": "data"}[name]
+    motd = host.file("/etc/motd").content_string
+    assert f"tapbot platform (molecule): {name} [{group}]" in motd
+
+
+def test_foundation_applied(host):
+    assert host.check_output("timedatectl show -p Timezone --value") == "Asia/Almaty"
+    assert host.user("tapadmin").exists and "admins" in host.user("tapadmin").groups
+    assert host.run("sudo -u deploy sudo -n true").rc == 0
+
+
+def test_servers_reach_each_other_by_name():
+    server1, server2 = hosts("server1")[0], hosts("server2")[0]
+    # Docker's embedded DNS resolves the other lab server by its container name.
+    assert server1.run("getent hosts server2").rc == 0
+    assert server2.run("getent hosts server1").rc == 0
+
+
+def test_bad_input_on_one_host_stops_every_host():
+    """One host's bad value stops the run before any host changes (validation first, any_errors_fatal)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as f:
+        yaml.safe_dump({"all": {"hosts": {"server2": {"base_timezone": "Asia/Atlantis"}}}}, f)
+    with unchanged_hosts():
+        run = run_playbook("site.yml", None, "-i", f.name)
+    assert_rejected(run, 'base_timezone "Asia/Atlantis" is not a known time zone')

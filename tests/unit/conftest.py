@@ -1,0 +1,9 @@
+"""Plain pytest for the project's own code: plugins, configuration, safety rails."""
+
+import sys
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[2]
+# Role plugins are plain Python modules; import them directly.
+sys.path.insert(0, str(PROJECT / "roles" / "users" / "filter_plugins"))
+sys.path.insert(0, str(PROJECT / "roles" / "base" / "test_plugins"))

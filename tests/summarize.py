@@ -13,12 +13,17 @@ SUMMARY = re.compile(r"^=+ (?P<body>.*?(passed|failed|skipped|error).*?) in [0-9
 def main(folder: str) -> int:
     totals = {"passed": 0, "failed": 0, "skipped": 0, "error": 0}
     for log in sorted(Path(folder).glob("*.log")):
+        found = False
         for line in log.read_text(errors="replace").splitlines():
             m = SUMMARY.match(line.strip())
             if not m:
                 continue
+            found = True
             for count, word in re.findall(r"(\d+) (passed|failed|skipped|errors?)", m.group("body")):
                 totals["error" if word.startswith("error") else word] += int(count)
+        if not found:  # a scenario that never reached its tests is a failure, not silence
+            print(f"{log.name}: no test results (the run stopped before its tests)")
+            totals["error"] += 1
     failed = totals["failed"] + totals["error"]
     print(f"total: {totals['passed']} passed, {failed} failed, {totals['skipped']} skipped")
     return 1 if failed else 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import tempfile
 
 import yaml
@@ -20,6 +22,18 @@ def test_foundation_applied(host):
     assert host.check_output("timedatectl show -p Timezone --value") == "Asia/Almaty"
     assert host.user("tapadmin").exists and "admins" in host.user("tapadmin").groups
     assert host.run("sudo -u deploy sudo -n true").rc == 0
+
+
+def test_admin_logs_in_with_key_only(host):
+    address = host.check_output("hostname -I").split()[0]
+    base = ["ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+            "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=10"]
+    key = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "id_tapadmin")
+    ok = subprocess.run([*base, "-i", key, f"tapadmin@{address}", "sudo -n id -u"], capture_output=True, text=True, timeout=30)
+    assert ok.returncode == 0 and ok.stdout.strip() == "0", ok.stderr
+    refused = subprocess.run([*base, "-o", "PubkeyAuthentication=no", f"tapadmin@{address}", "true"],
+                             capture_output=True, text=True, timeout=30)
+    assert refused.returncode == 255 and "Permission denied (publickey)" in refused.stderr
 
 
 def test_servers_reach_each_other_by_name():

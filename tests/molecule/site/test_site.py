@@ -45,8 +45,9 @@ def test_servers_reach_each_other_by_name():
 
 def test_bad_input_on_one_host_stops_every_host():
     """One host's bad value stops the run before any host changes (validation first, any_errors_fatal)."""
-    with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as f:
+    with tempfile.NamedTemporaryFile("w", suffix=".yml") as f:
         yaml.safe_dump({"all": {"hosts": {"server2": {"base_timezone": "Asia/Atlantis"}}}}, f)
-    with unchanged_hosts():
-        run = run_playbook("site.yml", None, "-i", f.name)
+        f.flush()
+        with unchanged_hosts():
+            run = run_playbook("site.yml", None, "-i", f.name)
     assert_rejected(run, 'base_timezone "Asia/Atlantis" is not a known time zone')

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import struct
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import ssh_keys
@@ -67,3 +69,54 @@ def test_known_time_zones(name):
 @pytest.mark.parametrize("name", ["Mars/Olympus_Mons", "", None, "asia/almaty", "../etc/passwd"])
 def test_unknown_time_zones(name):
     assert not timezone.known_timezone(name)
+
+
+# --- ufw rule filters -------------------------------------------------------
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "roles" / "ufw" / "filter_plugins"))
+import ufw_rules  # noqa: E402
+
+GROUPS = {"all": ["s1", "s2"], "apps": ["s1"], "data": ["s2"], "ungrouped": []}
+ADDRESSES = {"s1": "198.18.0.11", "s2": "198.18.0.12"}
+
+
+def test_ufw_group_sources_become_addresses_and_tags_are_stable():
+    rules = [{"port": 6379, "sources": ["apps"], "comment": "redis"}, {"port": "8000:8010", "proto": "udp"}]
+    entries = ufw_rules.expand(rules, GROUPS, ADDRESSES)
+    assert [(e["port"], e["proto"], e["src"]) for e in entries] == [("6379", "tcp", "198.18.0.11"), ("8000:8010", "udp", "any")]
+    assert entries == ufw_rules.expand(rules, GROUPS, ADDRESSES)
+    assert entries[0]["comment"] == f"tapbot:{entries[0]['tag']} redis"
+
+
+@pytest.mark.parametrize(
+    ("rule", "reason"),
+    [
+        ({"port": 0}, "is not a port"),
+        ({"port": "90:80"}, "is not a port"),
+        ({"port": 22, "proto": "icmp"}, "is not tcp or udp"),
+        ({"port": 22, "sources": ["198.18.0.0/33"]}, "neither a CIDR"),
+        ({"port": 22, "sources": ["nosuchgroup"]}, "neither a CIDR"),
+        ({"port": 22, "sources": []}, "non-empty list"),
+        ({"port": 22, "rule": "deny"}, "is not allow or limit"),
+        ({"port": 22, "comment": "it's"}, "comment may hold"),
+        ({"port": 22, "from": "x"}, "unknown keys"),
+    ],
+)
+def test_ufw_bad_rules_are_named(rule, reason):
+    problems = ufw_rules.rule_problems([rule], GROUPS, ADDRESSES)
+    assert any(reason in p for p in problems), problems
+
+
+def test_ufw_group_host_without_address_is_named():
+    problems = ufw_rules.rule_problems([{"port": 22, "sources": ["apps"]}], GROUPS, {"s1": "tapbot-server1"})
+    assert problems and "set tapbot_address" in problems[0]
+
+
+def test_ufw_only_stale_tagged_rules_are_removed():
+    entries = ufw_rules.expand([{"port": 22}], GROUPS, ADDRESSES)
+    added = "\n".join([
+        "Added user rules (see 'ufw status' for running firewall):",
+        f"ufw allow 22/tcp comment '{entries[0]['comment']}'",
+        "ufw allow from 1.2.3.4 to any port 80 proto tcp comment 'tapbot:0123456789 gone'",
+        "ufw allow 8080/tcp comment 'added by hand'",
+    ])
+    assert ufw_rules.stale_rules(added, entries) == [["allow", "from", "1.2.3.4", "to", "any", "port", "80", "proto", "tcp"]]

@@ -1,0 +1,101 @@
+"""Role `ufw`, probed from outside: the controller (not in any group) is the
+outsider, server1 (group apps) is the admitted source for the data ports."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from lab_helpers import assert_rejected, hosts, run_playbook, unchanged_hosts
+
+CONVERGE = "molecule/ufw/converge.yml"
+
+
+def _address(host) -> str:
+    """The host's address on the scenario's network (eth0), not Docker's bridge."""
+    return host.check_output("ip -4 -o addr show dev eth0 | awk '{print $4}' | cut -d/ -f1 | head -n 1")
+
+
+def _from_outsider(address: str, port: int) -> str:
+    try:
+        with socket.create_connection((address, port), timeout=3):
+            return "open"
+    except ConnectionRefusedError:
+        return "refused"
+    except OSError:
+        return "filtered"
+
+
+def _from_host(source, address: str, port: int) -> str:
+    rc = source.run(f"timeout 3 bash -c '</dev/tcp/{address}/{port}'").rc
+    return {0: "open", 1: "refused", 124: "filtered"}.get(rc, f"rc={rc}")
+
+
+@pytest.fixture(scope="module")
+def server1():
+    return hosts("server1")[0]
+
+
+@pytest.fixture(scope="module")
+def server2():
+    return hosts("server2")[0]
+
+
+def test_firewall_is_on_with_default_deny(host):
+    status = host.check_output("ufw status verbose")
+    assert "Status: active" in status
+    assert "deny (incoming), allow (outgoing), deny (routed)" in status
+    assert "Logging: on (low)" in status
+
+
+def test_outsider_sees_only_declared_ports_on_server1(server1):
+    address = _address(server1)
+    assert _from_outsider(address, 22) in {"open", "refused"}  # admitted (sshd may not run here)
+    assert _from_outsider(address, 80) == "open"
+    assert _from_outsider(address, 9000) == "filtered"
+
+
+def test_data_ports_admit_apps_only(server1, server2):
+    address = _address(server2)
+    assert _from_outsider(address, 6379) == "filtered"
+    assert _from_host(server1, address, 6379) == "open"
+    assert _from_outsider(address, 9000) == "filtered"
+
+
+def test_published_docker_ports_obey_the_rules(server1, server2):
+    address = _address(server2)
+    assert server2.run("docker ps --format '{{.Names}}' | grep -c web-").stdout.strip() == "2"
+    assert _from_outsider(address, 8081) == "filtered"
+    assert _from_host(server1, address, 8081) == "open"
+    assert _from_outsider(address, 8082) == "filtered"
+    assert _from_host(server1, address, 8082) == "filtered"
+
+
+def test_undeclared_managed_rule_was_removed(host):
+    added = host.check_output("ufw show added")
+    assert "7777" not in added
+    assert "tapbot:" in added
+
+
+def test_port_range_and_cidr_source(server1):
+    added = server1.check_output("ufw show added")
+    assert "from 198.18.99.0/24 to any port 8443:8444 proto tcp" in added
+
+
+@pytest.mark.parametrize(
+    ("bad", "named"),
+    [
+        ({"ufw_rules_all": [{"port": 443, "sources": ["198.18.0.0/33"]}]}, "source '198.18.0.0/33' is neither a CIDR"),
+        ({"ufw_rules_all": [{"port": 70000}]}, "port 70000 is not a port"),
+        ({"ufw_rules_all": [{"port": 443, "sources": ["nosuchgroup"]}]}, "source 'nosuchgroup' is neither a CIDR, 'any', nor an inventory group"),
+    ],
+    ids=["bad-cidr", "bad-port", "unknown-group"],
+)
+def test_bad_rule_is_rejected_and_the_firewall_stays(bad, named, server1, server2):
+    before = {h.backend.get_hostname(): h.check_output("ufw status numbered") for h in hosts()}
+    with unchanged_hosts():
+        run = run_playbook(CONVERGE, bad)
+    assert_rejected(run, named)
+    for h in hosts():
+        assert h.check_output("ufw status numbered") == before[h.backend.get_hostname()]
+    assert _from_host(server1, _address(server2), 6379) == "open"

@@ -38,6 +38,11 @@ def hosts(pattern: str = "all") -> list:
     return testinfra.get_hosts([pattern], connection="ansible", ansible_inventory=inventory())
 
 
+def address(host) -> str:
+    """The host's address on the scenario's network (eth0), not a Docker bridge's."""
+    return host.check_output("ip -4 -o addr show dev eth0 | awk '{print $4}' | cut -d/ -f1 | head -n 1")
+
+
 def in_container(host) -> bool:
     return host.run("systemd-detect-virt --container --quiet").rc == 0
 

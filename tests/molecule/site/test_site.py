@@ -7,7 +7,7 @@ import subprocess
 import tempfile
 
 import yaml
-from lab_helpers import assert_rejected, hosts, run_playbook, unchanged_hosts
+from lab_helpers import address, assert_rejected, hosts, run_playbook, unchanged_hosts
 
 
 def test_root_group_vars_reach_every_host(host):
@@ -25,13 +25,13 @@ def test_foundation_applied(host):
 
 
 def test_admin_logs_in_with_key_only(host):
-    address = host.check_output("hostname -I").split()[0]
+    target = address(host)
     base = ["ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
             "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=10"]
     key = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "id_tapadmin")
-    ok = subprocess.run([*base, "-i", key, f"tapadmin@{address}", "sudo -n id -u"], capture_output=True, text=True, timeout=30)
+    ok = subprocess.run([*base, "-i", key, f"tapadmin@{target}", "sudo -n id -u"], capture_output=True, text=True, timeout=30)
     assert ok.returncode == 0 and ok.stdout.strip() == "0", ok.stderr
-    refused = subprocess.run([*base, "-o", "PubkeyAuthentication=no", f"tapadmin@{address}", "true"],
+    refused = subprocess.run([*base, "-o", "PubkeyAuthentication=no", f"tapadmin@{target}", "true"],
                              capture_output=True, text=True, timeout=30)
     assert refused.returncode == 255 and "Permission denied (publickey)" in refused.stderr
 

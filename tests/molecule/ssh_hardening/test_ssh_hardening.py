@@ -8,16 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from lab_helpers import address as _address
 from lab_helpers import assert_rejected, hosts, run_playbook, unchanged_hosts
 
 KEYS = Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent"))
 SSH_AUDIT = str(Path(sys.executable).with_name("ssh-audit"))
 POLICY = {"12": "Hardened Debian 12 (version 3)", "13": "Hardened Debian 13 (version 1)"}
 CONVERGE = "molecule/ssh_hardening/converge.yml"
-
-
-def _address(host) -> str:
-    return host.check_output("hostname -I").split()[0]
 
 
 def _ssh(host, user, key=None, *options, command="id -un"):

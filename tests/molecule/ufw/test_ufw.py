@@ -6,14 +6,10 @@ from __future__ import annotations
 import socket
 
 import pytest
+from lab_helpers import address as _address
 from lab_helpers import assert_rejected, hosts, run_playbook, unchanged_hosts
 
 CONVERGE = "molecule/ufw/converge.yml"
-
-
-def _address(host) -> str:
-    """The host's address on the scenario's network (eth0), not Docker's bridge."""
-    return host.check_output("ip -4 -o addr show dev eth0 | awk '{print $4}' | cut -d/ -f1 | head -n 1")
 
 
 def _from_outsider(address: str, port: int) -> str:

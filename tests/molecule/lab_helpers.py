@@ -7,12 +7,15 @@ are run exactly as an operator would run them.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
 import subprocess
 import sys
 import tempfile
+import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +26,11 @@ PROJECT = Path(__file__).resolve().parents[2]
 ANSIBLE_PLAYBOOK = str(Path(sys.executable).with_name("ansible-playbook"))
 
 # Trees watched for changes by `unchanged_hosts`; Ansible's own temp files excluded.
+# The scenarios' network (.config/molecule/config.yml) and the image outside
+# clients run from (lab/images: it carries an SSH client and python3).
+NETWORK = "tapbot-molecule"
+CLIENT_IMAGE = "tapbot/debian:12"
+
 WATCHED = "/etc /home /root /usr /var/lib/dpkg /var/lib/apt/extended_states /swapfile"
 MARKER = "/run/tapbot-unchanged-marker"
 
@@ -114,3 +122,48 @@ def assert_rejected(run: PlaybookRun, *expected: str) -> None:
     assert recap, f"no PLAY RECAP in the output:\n{run.output[-3000:]}"
     for name, counters in recap.items():
         assert counters.get("changed", 0) == 0, f"{name} reported changes: {counters}"
+
+
+@dataclass
+class Outsider:
+    """A container on the scenario's network that is none of the inventory's hosts."""
+
+    name: str
+    address: str
+
+    def run(self, script: str, timeout: int = 300) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            ["docker", "exec", self.name, "bash", "-c", script],
+            capture_output=True, text=True, timeout=timeout, check=False,
+        )
+
+    def python(self, code: str, timeout: int = 300) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            ["docker", "exec", "-i", self.name, "python3", "-"],
+            input=code, capture_output=True, text=True, timeout=timeout, check=False,
+        )
+
+
+def network_address(index: int) -> str:
+    """The index-th address of the scenario's network (its subnet is configurable)."""
+    subnet = subprocess.run(
+        ["docker", "network", "inspect", NETWORK, "--format", "{{(index .IPAM.Config 0).Subnet}}"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    return str(ipaddress.ip_network(subnet)[index])
+
+
+@contextmanager
+def outsider(index: int):
+    """Start a client container at the index-th address of the scenario's network; remove it afterwards."""
+    name = f"tapbot-outsider-{uuid.uuid4().hex[:8]}"
+    address = network_address(index)
+    subprocess.run(
+        ["docker", "run", "-d", "--rm", "--name", name, "--network", NETWORK, "--ip", address,
+         "--entrypoint", "sleep", CLIENT_IMAGE, "infinity"],
+        capture_output=True, text=True, check=True,
+    )
+    try:
+        yield Outsider(name, address)
+    finally:
+        subprocess.run(["docker", "rm", "-f", name], capture_output=True, check=False)

@@ -67,6 +67,26 @@ def test_published_docker_ports_obey_the_rules(server1, server2):
     assert _from_host(server1, address, 8082) == "filtered"
 
 
+def test_route_rule_bans_an_admitted_source_from_published_ports(server1, server2):
+    """fail2ban bans published services with `ufw route` rules; DOCKER-USER obeys them."""
+    source = _address(server1)
+    address = _address(server2)
+    ban = f"ufw route prepend reject from {source} to any comment 'ban test'"
+    server2.check_output(ban)
+    try:
+        assert _from_host(server1, address, 8081) in {"refused", "filtered"}
+    finally:
+        server2.check_output(f"ufw route delete reject from {source} to any")
+    assert _from_host(server1, address, 8081) == "open"
+    # The route rule survives a firewall reload while it exists.
+    server2.check_output(ban)
+    try:
+        server2.check_output("ufw reload")
+        assert _from_host(server1, address, 8081) in {"refused", "filtered"}
+    finally:
+        server2.check_output(f"ufw route delete reject from {source} to any")
+
+
 def test_undeclared_managed_rule_was_removed(host):
     added = host.check_output("ufw show added")
     assert "7777" not in added

@@ -7,3 +7,4 @@ PROJECT = Path(__file__).resolve().parents[2]
 # Role plugins are plain Python modules; import them directly.
 sys.path.insert(0, str(PROJECT / "roles" / "users" / "filter_plugins"))
 sys.path.insert(0, str(PROJECT / "roles" / "base" / "test_plugins"))
+sys.path.insert(0, str(PROJECT / "roles" / "fail2ban" / "filter_plugins"))

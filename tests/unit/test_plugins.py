@@ -120,3 +120,62 @@ def test_ufw_only_stale_tagged_rules_are_removed():
         "ufw allow 8080/tcp comment 'added by hand'",
     ])
     assert ufw_rules.stale_rules(added, entries) == [["allow", "from", "1.2.3.4", "to", "any", "port", "80", "proto", "tcp"]]
+
+
+# fail2ban: durations as fail2ban reads them, and the cross-variable checks.
+import fail2ban_config  # noqa: E402
+
+F2B_OK = {
+    "ignoreip": ["198.18.0.0/24", "2001:db8::1"], "banaction": "ufw", "bantime": "1h", "findtime": "10m",
+    "maxretry": 5, "bantime_increment": True, "bantime_factor": 1, "bantime_maxtime": "1w", "dbpurgeage": "1w",
+    "sshd_port": 22, "sshd_maxretry": 5, "recidive_enabled": True, "recidive_bantime": "1w",
+    "recidive_findtime": "1d", "recidive_maxretry": 5, "traefik_enabled": True,
+    "traefik_access_log": "/var/log/traefik/access.log", "traefik_ports": [80, 443], "traefik_maxretry": 5,
+    "webmin_port": 10000, "webmin_maxretry": 5, "jails": {"n8n-auth": {"enabled": True, "port": "443"}},
+}
+MANAGED = ["sshd", "recidive", "traefik-auth", "webmin-auth"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [(600, 600), ("30s", 30), ("10m", 600), ("1h 30m", 5400), ("1d", 86400), ("1w", 604800), ("90", 90),
+     ("2 hours", 7200), ("0", None), ("-1", None), ("10 parsecs", None), ("", None), (True, None)],
+)
+def test_fail2ban_durations(text, expected):
+    assert fail2ban_config.seconds(text) == expected
+
+
+def test_fail2ban_good_settings_pass():
+    assert fail2ban_config.fail2ban_problems(F2B_OK, MANAGED) == []
+    # Extra vars arrive as text.
+    assert fail2ban_config.fail2ban_problems(dict(F2B_OK, maxretry="3", sshd_port="2222"), MANAGED) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"bantime": "soon"}, "fail2ban_bantime is 'soon'"),
+        ({"maxretry": 0}, "fail2ban_maxretry is 0"),
+        ({"sshd_port": 70000}, "fail2ban_sshd_port is 70000"),
+        ({"traefik_ports": [80, "x"]}, "fail2ban_traefik_ports has 'x'"),
+        ({"ignoreip": ["example.com"]}, "fail2ban_ignoreip has 'example.com'"),
+        ({"bantime": "2w"}, "fail2ban_bantime_maxtime (1w) is shorter than fail2ban_bantime (2w)"),
+        ({"dbpurgeage": "1d"}, "fail2ban_dbpurgeage (1d) is shorter than fail2ban_bantime_maxtime (1w)"),
+        ({"recidive_findtime": "10m"}, "fail2ban_recidive_findtime (10m) is shorter than fail2ban_bantime (1h)"),
+        ({"banaction": "nftables"}, "fail2ban_traefik_enabled needs fail2ban_banaction: ufw"),
+        ({"traefik_access_log": "access.log"}, "fail2ban_traefik_access_log is 'access.log'"),
+        ({"jails": {"sshd": {}}}, "fail2ban_jails['sshd']: this jail is managed"),
+        ({"jails": {"bad name": {}}}, "fail2ban_jails['bad name']: a jail name"),
+        ({"jails": {"x": {"port": [1, 2]}}}, "fail2ban_jails['x'].port: give a single value"),
+        ({"jails": {"x": {"action": "a\nb"}}}, "fail2ban_jails['x'].action: a value may not span lines"),
+        ({"jails": {"x": {"enabled": "yes"}}}, "fail2ban_jails['x'].enabled: give true or false"),
+        ({"jails": {"x": "on"}}, "fail2ban_jails['x']: give a mapping"),
+    ],
+)
+def test_fail2ban_bad_settings_are_named(change, named):
+    problems = fail2ban_config.fail2ban_problems(dict(F2B_OK, **change), MANAGED)
+    assert any(named in p for p in problems), problems
+
+
+def test_fail2ban_increment_off_skips_its_checks():
+    assert fail2ban_config.fail2ban_problems(dict(F2B_OK, bantime_increment=False, dbpurgeage="1d"), MANAGED) == []

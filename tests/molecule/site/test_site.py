@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
+import time
 
 import yaml
 from lab_helpers import address, assert_rejected, hosts, run_playbook, unchanged_hosts
@@ -22,6 +23,8 @@ def test_foundation_applied(host):
     assert host.check_output("timedatectl show -p Timezone --value") == "Asia/Almaty"
     assert host.user("tapadmin").exists and "admins" in host.user("tapadmin").groups
     assert host.run("sudo -u deploy sudo -n true").rc == 0
+    assert host.service("fail2ban").is_running
+    assert "sshd" in host.check_output("fail2ban-client status")
 
 
 def test_admin_logs_in_with_key_only(host):
@@ -51,3 +54,17 @@ def test_bad_input_on_one_host_stops_every_host():
         with unchanged_hosts():
             run = run_playbook("site.yml", None, "-i", f.name)
     assert_rejected(run, 'base_timezone "Asia/Atlantis" is not a known time zone')
+
+
+def test_servers_never_ban_each_other():
+    """fail2ban ignores the other server: failed logins from server1 do not get it banned on server2."""
+    server1, server2 = hosts("server1")[0], hosts("server2")[0]
+    source, target = address(server1), address(server2)
+    assert source in server2.check_output("fail2ban-client get sshd ignoreip")
+    for i in range(6):  # more than fail2ban_sshd_maxretry (5)
+        server1.run(f"timeout 15 ssh -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null "
+                    f"nosuchuser{i}@{target} true")
+    time.sleep(3)
+    assert source not in server2.check_output("fail2ban-client status sshd")
+    assert source not in server2.check_output("ufw status")
+    assert server1.run(f"timeout 3 bash -c '</dev/tcp/{target}/22'").rc == 0

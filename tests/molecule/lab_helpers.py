@@ -143,6 +143,26 @@ class Outsider:
             input=code, capture_output=True, text=True, timeout=timeout, check=False,
         )
 
+    def probe(self, address: str, port: int) -> str:
+        """What this client sees on a TCP port: open, refused or filtered (no answer in 3 s)."""
+        run = self.python(PROBE_ONCE.format(address=address, port=port), timeout=30)
+        assert run.returncode == 0, run.stderr
+        return run.stdout.strip()
+
+
+PROBE_ONCE = """
+import socket
+s = socket.socket()
+s.settimeout(3)
+try:
+    s.connect(({address!r}, {port}))
+    print("open")
+except ConnectionRefusedError:
+    print("refused")
+except OSError:
+    print("filtered")
+"""
+
 
 def network_address(index: int) -> str:
     """The index-th address of the scenario's network (its subnet is configurable)."""

@@ -1,30 +1,25 @@
-"""Role `ufw`, probed from outside: the controller (not in any group) is the
-outsider, server1 (group apps) is the admitted source for the data ports."""
+"""Role `ufw`, probed from outside: a client container on the scenario's network
+(in no inventory group) is the outsider; server1 (group apps) is the admitted
+source for server2's data ports, server2 (data) for server1's published port."""
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 from lab_helpers import address as _address
-from lab_helpers import assert_rejected, hosts, run_playbook, unchanged_hosts
+from lab_helpers import assert_rejected, hosts, outsider, run_playbook, unchanged_hosts
 
 CONVERGE = "molecule/ufw/converge.yml"
-
-
-def _from_outsider(address: str, port: int) -> str:
-    try:
-        with socket.create_connection((address, port), timeout=3):
-            return "open"
-    except ConnectionRefusedError:
-        return "refused"
-    except OSError:
-        return "filtered"
 
 
 def _from_host(source, address: str, port: int) -> str:
     rc = source.run(f"timeout 3 bash -c '</dev/tcp/{address}/{port}'").rc
     return {0: "open", 1: "refused", 124: "filtered"}.get(rc, f"rc={rc}")
+
+
+@pytest.fixture(scope="module")
+def outside():
+    with outsider(200) as client:
+        yield client
 
 
 @pytest.fixture(scope="module")
@@ -44,27 +39,31 @@ def test_firewall_is_on_with_default_deny(host):
     assert "Logging: on (low)" in status
 
 
-def test_outsider_sees_only_declared_ports_on_server1(server1):
+def test_outsider_sees_only_declared_ports_on_server1(outside, server1):
     address = _address(server1)
-    assert _from_outsider(address, 22) in {"open", "refused"}  # admitted (sshd may not run here)
-    assert _from_outsider(address, 80) == "open"
-    assert _from_outsider(address, 9000) == "filtered"
+    assert outside.probe(address, 22) in {"open", "refused"}  # admitted (sshd may not run here)
+    assert outside.probe(address, 80) == "open"
+    assert outside.probe(address, 9000) == "filtered"
 
 
-def test_data_ports_admit_apps_only(server1, server2):
+def test_data_ports_admit_apps_only(outside, server1, server2):
     address = _address(server2)
-    assert _from_outsider(address, 6379) == "filtered"
+    assert outside.probe(address, 6379) == "filtered"
     assert _from_host(server1, address, 6379) == "open"
-    assert _from_outsider(address, 9000) == "filtered"
+    assert outside.probe(address, 9000) == "filtered"
 
 
-def test_published_docker_ports_obey_the_rules(server1, server2):
-    address = _address(server2)
-    assert server2.run("docker ps --format '{{.Names}}' | grep -c web-").stdout.strip() == "2"
-    assert _from_outsider(address, 8081) == "filtered"
-    assert _from_host(server1, address, 8081) == "open"
-    assert _from_outsider(address, 8082) == "filtered"
-    assert _from_host(server1, address, 8082) == "filtered"
+@pytest.mark.parametrize(("name", "admitted_name"), [("server1", "server2"), ("server2", "server1")])
+def test_published_docker_ports_obey_the_rules(outside, name, admitted_name):
+    """Debian 12 (server1) and 13 (server2) each publish 8081 (declared, from the
+    other server's group) and 8082 (undeclared)."""
+    server, admitted = hosts(name)[0], hosts(admitted_name)[0]
+    address = _address(server)
+    assert server.run("docker ps --format '{{.Names}}' | grep -c web-").stdout.strip() == "2"
+    assert outside.probe(address, 8081) == "filtered"
+    assert _from_host(admitted, address, 8081) == "open"
+    assert outside.probe(address, 8082) == "filtered"
+    assert _from_host(admitted, address, 8082) == "filtered"
 
 
 def test_route_rule_bans_an_admitted_source_from_published_ports(server1, server2):

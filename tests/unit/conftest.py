@@ -8,3 +8,4 @@ PROJECT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(PROJECT / "roles" / "users" / "filter_plugins"))
 sys.path.insert(0, str(PROJECT / "roles" / "base" / "test_plugins"))
 sys.path.insert(0, str(PROJECT / "roles" / "fail2ban" / "filter_plugins"))
+sys.path.insert(0, str(PROJECT / "roles" / "docker" / "filter_plugins"))

@@ -179,3 +179,42 @@ def test_fail2ban_bad_settings_are_named(change, named):
 
 def test_fail2ban_increment_off_skips_its_checks():
     assert fail2ban_config.fail2ban_problems(dict(F2B_OK, bantime_increment=False, dbpurgeage="1d"), MANAGED) == []
+
+
+# docker: daemon networks, mirrors, log limits, environment.
+import docker_config  # noqa: E402
+
+DOCKER_OK = {
+    "major_version": 29, "bip": "172.30.0.1/24", "pools": [{"base": "172.31.0.0/16", "size": 24}],
+    "mirrors": ["http://198.18.0.1:5000"], "log_max_size": "10m", "log_max_file": 3, "options": {},
+    "environment": {"HTTPS_PROXY": "http://proxy:3128"}, "host_address": "93.189.229.59",
+}
+
+
+def test_docker_good_settings_pass():
+    assert docker_config.docker_problems(DOCKER_OK) == []
+    assert docker_config.docker_problems(dict(DOCKER_OK, major_version="29", log_max_file="5")) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"major_version": "latest"}, "docker_major_version is 'latest'"),
+        ({"bip": "172.30.0.0/24"}, "docker_bip is '172.30.0.0/24'"),
+        ({"bip": "172.30.0.1"}, "docker_bip is '172.30.0.1'"),
+        ({"pools": [{"base": "172.30.0.0/16", "size": 24}]}, "overlaps"),
+        ({"pools": [{"base": "172.31.0.0/16"}]}, "give exactly base"),
+        ({"pools": [{"base": "nonsense", "size": 24}]}, ".base 'nonsense' is not a CIDR"),
+        ({"pools": [{"base": "172.31.0.0/16", "size": 8}]}, ".size 8 must lie between"),
+        ({"pools": [{"base": "93.189.0.0/16", "size": 24}]}, "contains this server's own address 93.189.229.59"),
+        ({"mirrors": ["registry.local"]}, "docker_registry_mirrors has 'registry.local'"),
+        ({"log_max_size": "10MB"}, "docker_log_max_size is '10MB'"),
+        ({"log_max_file": 0}, "docker_log_max_file is 0"),
+        ({"options": ["x"]}, "docker_daemon_options must be a mapping"),
+        ({"environment": {"A-B": "1"}}, "'A-B' is not an environment variable name"),
+        ({"environment": {"A": 'say "hi"'}}, "docker_service_environment.A: give one line"),
+    ],
+)
+def test_docker_bad_settings_are_named(change, named):
+    problems = docker_config.docker_problems(dict(DOCKER_OK, **change))
+    assert any(named in p for p in problems), problems

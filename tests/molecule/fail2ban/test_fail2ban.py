@@ -204,9 +204,16 @@ def test_traefik_login_failures_ban_on_input_and_forward_paths(host, attacker2):
     host.check_output(f"printf '%s\\n' {' '.join(repr(line) for line in lines)} >> {log}")
     _wait_banned(host, "traefik-auth", attacker2.address)
     assert unauthenticated not in _banned(host, "traefik-auth")
-    rules = _ufw_rules_for(host, attacker2.address)
-    assert any(re.search(r"REJECT( IN)? ", r) for r in rules), rules  # the host's own ports
-    assert any("REJECT FWD" in r for r in rules), rules  # published ports (DOCKER-USER)
+    # The jail's two actions run one after the other: give the second a moment.
+    start = time.monotonic()
+    while True:
+        rules = _ufw_rules_for(host, attacker2.address)
+        on_input = any(re.search(r"REJECT( IN)? ", r) for r in rules)  # the host's own ports
+        on_forward = any("REJECT FWD" in r for r in rules)  # published ports (DOCKER-USER)
+        if (on_input and on_forward) or time.monotonic() - start > 10:
+            break
+        time.sleep(0.5)
+    assert on_input and on_forward, rules
     assert _result(attacker2.python(WAIT_FOR.format(target=target, want="refused", wait=5)))[0] == "refused"
 
     # A ban survives a restart of fail2ban (restored from its database).

@@ -105,3 +105,41 @@ def test_option_dockerd_rejects_never_reaches_the_daemon(host):
     assert "no-such-option" in run.output, run.output[-3000:]
     assert host.file("/etc/docker/daemon.json").sha256sum == before
     assert host.check_output("systemctl show -p MainPID --value docker") == pid
+
+
+def _docker_repository_reachable() -> bool:
+    import urllib.request
+
+    try:
+        urllib.request.urlopen("https://download.docker.com/linux/debian/gpg", timeout=5)
+        return True
+    except OSError:
+        return False
+
+
+def test_docker_repository_out_of_reach_stops_with_nothing_changed():
+    """Production installs from Docker's repository; this machine cannot reach it."""
+    if _docker_repository_reachable():
+        pytest.skip("download.docker.com is reachable here: this test covers the offline path only")
+    with unchanged_hosts():
+        run = run_playbook(CONVERGE, {"docker_source": "docker"})
+    assert run.rc != 0
+    assert "does not reach Docker's apt repository; nothing was changed" in run.output, run.output[-3000:]
+    assert "set docker_source: debian" in run.output
+
+
+def test_engine_from_docker_repository():
+    """Where Docker's repository is reachable (the GitHub workflow), switch both
+    servers to it: the pinned major arrives and the daemon keeps its settings.
+    Runs last: it replaces docker.io on the scenario's servers."""
+    if not _docker_repository_reachable():
+        pytest.skip(
+            "Docker's apt repository (download.docker.com) is out of this machine's reach; the lab uses "
+            "Debian's docker.io, and the previous test proves the offline stop"
+        )
+    run = run_playbook(CONVERGE, {"docker_source": "docker"})
+    assert run.rc == 0, run.output[-3000:]
+    for h in hosts():
+        assert h.check_output("docker version --format '{{.Server.Version}}'").startswith("29.")
+        assert _info(h)["LiveRestoreEnabled"] is True
+        assert "198.19.200.1/24" in h.check_output("ip -4 -o addr show dev docker0")

@@ -25,12 +25,12 @@ import testinfra
 PROJECT = Path(__file__).resolve().parents[2]
 ANSIBLE_PLAYBOOK = str(Path(sys.executable).with_name("ansible-playbook"))
 
-# Trees watched for changes by `unchanged_hosts`; Ansible's own temp files excluded.
 # The scenarios' network (.config/molecule/config.yml) and the image outside
 # clients run from (lab/images: it carries an SSH client and python3).
 NETWORK = "tapbot-molecule"
 CLIENT_IMAGE = "tapbot/debian:12"
 
+# Trees watched for changes by `unchanged_hosts`; Ansible's own temp files excluded.
 WATCHED = "/etc /home /root /usr /var/lib/dpkg /var/lib/apt/extended_states /swapfile"
 MARKER = "/run/tapbot-unchanged-marker"
 
@@ -150,18 +150,33 @@ class Outsider:
         return run.stdout.strip()
 
 
-PROBE_ONCE = """
-import socket
-s = socket.socket()
-s.settimeout(3)
-try:
-    s.connect(({address!r}, {port}))
-    print("open")
-except ConnectionRefusedError:
-    print("refused")
-except OSError:
-    print("filtered")
+# Python run inside a client: what it sees on a TCP port, "open" (connects),
+# "refused" (a reject) or "filtered" (no answer within the timeout).
+PROBE = """
+import socket, time
+def probe(target, port, timeout=3):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    try:
+        s.connect((target, port))
+        return "open"
+    except ConnectionRefusedError:
+        return "refused"
+    except OSError:
+        return "filtered"
+    finally:
+        s.close()
 """
+PROBE_ONCE = PROBE + "print(probe({address!r}, {port}))\n"
+
+
+def busybox_image(host, tag: str) -> str:
+    """A one-binary image (busybox) imported on the host: no registry is reachable here."""
+    host.check_output(
+        "set -e; d=$(mktemp -d); mkdir -p $d/bin; cp /bin/busybox $d/bin/busybox; "
+        f"tar -C $d -c . | docker import - {tag} >/dev/null; rm -rf $d"
+    )
+    return tag
 
 
 def network_address(index: int) -> str:

@@ -4,11 +4,12 @@ and bad settings never reach the daemon."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 
 import pytest
-from lab_helpers import assert_rejected, hosts, run_playbook, unchanged_hosts
+from lab_helpers import assert_rejected, busybox_image, hosts, run_playbook, unchanged_hosts
 
 CONVERGE = "molecule/docker/converge.yml"
 IMAGE = "tapbot/busybox:test"
@@ -16,11 +17,7 @@ IMAGE = "tapbot/busybox:test"
 
 @pytest.fixture(scope="module")
 def image(host):
-    host.check_output(
-        "set -e; d=$(mktemp -d); mkdir -p $d/bin; cp /bin/busybox $d/bin/busybox; "
-        f"tar -C $d -c . | docker import - {IMAGE} >/dev/null; rm -rf $d"
-    )
-    return IMAGE
+    return busybox_image(host, IMAGE)
 
 
 def _info(host) -> dict:
@@ -107,6 +104,7 @@ def test_option_dockerd_rejects_never_reaches_the_daemon(host):
     assert host.check_output("systemctl show -p MainPID --value docker") == pid
 
 
+@functools.cache
 def _docker_repository_reachable() -> bool:
     import urllib.request
 

@@ -9,30 +9,12 @@ import re
 import time
 
 import pytest
-from lab_helpers import address, assert_rejected, hosts, outsider, run_playbook, unchanged_hosts
+from lab_helpers import PROBE, address, assert_rejected, hosts, outsider, run_playbook, unchanged_hosts
 
 CONVERGE = "molecule/fail2ban/converge.yml"
 BANTIME = 20  # fail2ban_bantime in molecule.yml
 BAN_WITHIN = 30  # the issue's bound, seconds from the first failed login
 BANNED_AT: dict[str, float] = {}  # host -> when the first ban was seen
-
-# What a client sees on a port: "open" (TCP connects), "refused" (a UFW reject),
-# "filtered" (no answer).
-PROBE = """
-import socket, time
-def probe(target, port):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.settimeout(2)
-    try:
-        s.connect((target, port))
-        return "open"
-    except ConnectionRefusedError:
-        return "refused"
-    except OSError:
-        return "filtered"
-    finally:
-        s.close()
-"""
 
 # Failed logins as unknown users (no key, no password), then the time until
 # port 22 stops answering: printed as "<state> <seconds since the first login>".
@@ -44,10 +26,10 @@ for i in range(attempts):
     subprocess.run(["ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
                     "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=3",
                     f"nosuchuser{{i}}@{{target}}", "true"], capture_output=True, timeout=15)
-state = probe(target, 22)
+state = probe(target, 22, 2)
 while wait and state == "open" and time.monotonic() - start < wait:
     time.sleep(0.25)
-    state = probe(target, 22)
+    state = probe(target, 22, 2)
 print(state, round(time.monotonic() - start, 1))
 """
 
@@ -55,10 +37,10 @@ print(state, round(time.monotonic() - start, 1))
 WAIT_FOR = PROBE + """
 target, want, wait = {target!r}, {want!r}, {wait}
 start = time.monotonic()
-state = probe(target, 22)
+state = probe(target, 22, 2)
 while state != want and time.monotonic() - start < wait:
     time.sleep(0.5)
-    state = probe(target, 22)
+    state = probe(target, 22, 2)
 print(state, round(time.monotonic() - start, 1))
 """
 

@@ -8,7 +8,7 @@ import tempfile
 import time
 
 import yaml
-from lab_helpers import address, assert_rejected, hosts, outsider, run_playbook, unchanged_hosts
+from lab_helpers import address, assert_rejected, busybox_image, hosts, outsider, run_playbook, unchanged_hosts
 
 
 def test_root_group_vars_reach_every_host(host):
@@ -74,11 +74,8 @@ def test_published_port_not_declared_is_closed_to_everyone_outside():
     """Docker starts after UFW here: the DOCKER-USER chain still binds what it publishes."""
     server1, server2 = hosts("server1")[0], hosts("server2")[0]
     target = address(server2)
-    server2.check_output(
-        "set -e; d=$(mktemp -d); mkdir -p $d/bin; cp /bin/busybox $d/bin/busybox; "
-        "tar -C $d -c . | docker import - tapbot/busybox:site >/dev/null; rm -rf $d; "
-        "docker run -d --name published -p 8085:8085 tapbot/busybox:site /bin/busybox httpd -f -p 8085 -h /bin >/dev/null"
-    )
+    image = busybox_image(server2, "tapbot/busybox:site")
+    server2.check_output(f"docker run -d --name published -p 8085:8085 {image} /bin/busybox httpd -f -p 8085 -h /bin")
     try:
         assert server2.run("timeout 5 bash -c '</dev/tcp/127.0.0.1/8085'").rc == 0  # it does listen
         with outsider(200) as client:

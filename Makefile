@@ -31,8 +31,9 @@ $(VENV)/.installed: requirements.txt
 docker: ## make sure a Docker engine answers (installs Debian's docker.io if needed)
 	lab/bin/ensure-docker
 
-images: docker ## the lab's Debian 12/13 base images (rebuilt only when their recipe changes)
+images: venv docker ## the lab's images and its registry mirror (each rebuilt only when its recipe changes)
 	lab/images/build
+	lab/images/mirror
 
 lab: venv images ## start the two lab servers and run site.yml on them
 	ansible-playbook lab/up.yml

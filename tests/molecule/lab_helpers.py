@@ -29,6 +29,10 @@ ANSIBLE_PLAYBOOK = str(Path(sys.executable).with_name("ansible-playbook"))
 # clients run from (lab/images: it carries an SSH client and python3).
 NETWORK = "tapbot-molecule"
 CLIENT_IMAGE = "tapbot/debian:12"
+# The lab's tools image (lab/images/tools): curl, openssl, wrk, dig.
+TOOLS_IMAGE = "tapbot/lab-tools"
+# Pebble on the scenario's network (lab/services.yml) and its files.
+ACME_CONTAINER = f"{NETWORK}-acme"
 
 # Trees watched for changes by `unchanged_hosts`; Ansible's own temp files excluded.
 WATCHED = "/etc /home /root /usr /var/lib/dpkg /var/lib/apt/extended_states /swapfile"
@@ -76,7 +80,9 @@ def run_playbook(playbook: str, extra_vars: dict | None = None, *args: str) -> P
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(extra_vars or {}, f)
     cmd += ["-e", f"@{f.name}"]
-    env = dict(os.environ, ANSIBLE_ROLES_PATH=str(PROJECT / "roles"), ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
+    env = dict(
+        os.environ, ANSIBLE_ROLES_PATH=str(PROJECT / "roles"), ANSIBLE_FILTER_PLUGINS=str(PROJECT / "filter_plugins"),
+        ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
     try:
         proc = subprocess.run(cmd, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=900, check=False)
     finally:
@@ -189,16 +195,44 @@ def network_address(index: int) -> str:
 
 
 @contextmanager
-def outsider(index: int):
+def outsider(index: int, image: str = CLIENT_IMAGE, volumes: tuple[str, ...] = ()):
     """Start a client container at the index-th address of the scenario's network; remove it afterwards."""
     name = f"tapbot-outsider-{uuid.uuid4().hex[:8]}"
     address = network_address(index)
+    mounts = [arg for volume in volumes for arg in ("-v", volume)]
     subprocess.run(
-        ["docker", "run", "-d", "--rm", "--name", name, "--network", NETWORK, "--ip", address,
-         "--entrypoint", "sleep", CLIENT_IMAGE, "infinity"],
+        ["docker", "run", "-d", "--rm", "--name", name, "--network", NETWORK, "--ip", address, *mounts,
+         "--entrypoint", "sleep", image, "infinity"],
         capture_output=True, text=True, check=True,
     )
     try:
         yield Outsider(name, address)
     finally:
         subprocess.run(["docker", "rm", "-f", name], capture_output=True, check=False)
+
+
+def acme_dir() -> str:
+    """Where lab/services.yml keeps Pebble's listener certificate for this scenario."""
+    return os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "acme")
+
+
+def acme_orders() -> int:
+    """How many certificate orders Pebble has received since it started (from its log)."""
+    logs = subprocess.run(["docker", "logs", ACME_CONTAINER], capture_output=True, text=True, check=True)
+    return (logs.stdout + logs.stderr).count("Added order")
+
+
+def derived_secret(master: str, purpose: str) -> str:
+    """A secret as group_vars derive it from the master secret (the project's tapbot_secret filter)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("tapbot_secrets", PROJECT / "filter_plugins" / "tapbot_secrets.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.tapbot_secret(master, purpose)
+
+
+def report(capsys, text: str) -> None:
+    """A measurement for the run's log (tests/run-molecule shows these; the notes quote them)."""
+    with capsys.disabled():
+        print(f"\nMEASURED {text}")

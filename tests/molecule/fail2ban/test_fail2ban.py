@@ -9,7 +9,7 @@ import re
 import time
 
 import pytest
-from lab_helpers import PROBE, address, assert_rejected, hosts, outsider, run_playbook, unchanged_hosts
+from lab_helpers import PROBE, address, assert_rejected, hosts, outsider, report, run_playbook, unchanged_hosts
 
 CONVERGE = "molecule/fail2ban/converge.yml"
 BANTIME = 20  # fail2ban_bantime in molecule.yml
@@ -110,18 +110,12 @@ def test_jails_run_on_the_journal(host):
     assert "Journal matches:" in host.check_output("fail2ban-client status sshd")
 
 
-def _report(capsys, text: str) -> None:
-    """A measurement for the run's log (the note quotes these)."""
-    with capsys.disabled():
-        print(f"\nMEASURED {text}")
-
-
 def test_outsider_is_banned_within_30_seconds_and_admin_never(host, attacker, admin, capsys):
     target = address(host)
     assert _result(attacker.python(WAIT_FOR.format(target=target, want="open", wait=5)))[0] == "open"
     admin_run = admin.python(ATTACK.format(target=target, attempts=4, wait=0))
     state, seconds = _result(attacker.python(ATTACK.format(target=target, attempts=4, wait=BAN_WITHIN)))
-    _report(capsys, f"{host.backend.get_hostname()}: first failed SSH login to ban (port 22 refused): {seconds} s")
+    report(capsys, f"{host.backend.get_hostname()}: first failed SSH login to ban (port 22 refused): {seconds} s")
     assert state == "refused", f"the attacker still reaches port 22 after {seconds} s"
     BANNED_AT[host.backend.get_hostname()] = time.monotonic()
     assert seconds <= BAN_WITHIN
@@ -140,7 +134,7 @@ def test_ban_lifts_after_bantime(host, attacker, capsys):
     target = address(host)
     state, seconds = _result(attacker.python(WAIT_FOR.format(target=target, want="open", wait=BANTIME + 40)))
     lifted = time.monotonic() - BANNED_AT.get(host.backend.get_hostname(), time.monotonic())
-    _report(capsys, f"{host.backend.get_hostname()}: ban lifted {lifted:.1f} s after it began (bantime {BANTIME} s)")
+    report(capsys, f"{host.backend.get_hostname()}: ban lifted {lifted:.1f} s after it began (bantime {BANTIME} s)")
     assert state == "open"
     assert attacker.address not in _banned(host, "sshd")
     assert _ufw_rules_for(host, attacker.address) == []
@@ -154,7 +148,7 @@ def test_second_offence_is_banned_longer(host, attacker, capsys):
         with_time = host.check_output("fail2ban-client get sshd banip --with-time")
         m = re.search(rf"{re.escape(attacker.address)}\s+\S+ \S+ \+ (\d+) =", with_time)
         assert m, with_time
-        _report(capsys, f"{host.backend.get_hostname()}: second ban lasts {m.group(1)} s (first {BANTIME} s)")
+        report(capsys, f"{host.backend.get_hostname()}: second ban lasts {m.group(1)} s (first {BANTIME} s)")
         assert int(m.group(1)) > BANTIME, f"second ban lasts {m.group(1)} s, the first lasted {BANTIME} s"
     finally:
         host.check_output(f"fail2ban-client set sshd unbanip {attacker.address}")

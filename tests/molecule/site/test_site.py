@@ -8,7 +8,22 @@ import tempfile
 import time
 
 import yaml
-from lab_helpers import address, assert_rejected, busybox_image, hosts, outsider, run_playbook, unchanged_hosts
+from lab_helpers import (
+    TOOLS_IMAGE,
+    acme_dir,
+    address,
+    assert_rejected,
+    busybox_image,
+    derived_secret,
+    hosts,
+    network_address,
+    outsider,
+    report,
+    run_playbook,
+    unchanged_hosts,
+)
+
+MASTER = "molecule-master-secret-for-tests-only-5d21"  # molecule.yml
 
 
 def test_root_group_vars_reach_every_host(host):
@@ -83,3 +98,42 @@ def test_published_port_not_declared_is_closed_to_everyone_outside():
         assert server1.run(f"timeout 3 bash -c '</dev/tcp/{target}/8085'").rc == 124  # filtered
     finally:
         server2.run("docker rm -f published")
+
+
+def test_traefik_is_the_edge_of_the_apps_server_only():
+    """server1 answers on 80/443 through UFW; server2 publishes nothing there."""
+    server1, server2 = hosts("server1")[0], hosts("server2")[0]
+    with outsider(200) as client:
+        assert client.probe(address(server1), 443) == "open"
+        assert client.probe(address(server1), 80) == "open"
+        assert client.probe(address(server2), 443) == "filtered"
+    assert server2.run("docker inspect traefik").rc != 0
+
+
+def test_dashboard_failed_logins_are_banned_by_fail2ban(capsys):
+    """Real Traefik writes the 401s, fail2ban's Traefik jail reads them and bans through UFW
+    (a route rule: 443 is a port Docker publishes)."""
+    server1 = hosts("server1")[0]
+    target, name = address(server1), "traefik.tapbot.test"
+    password = derived_secret(MASTER, "traefik/dashboard")
+    with outsider(230, image=TOOLS_IMAGE, volumes=(f"{acme_dir()}:/acme:ro",)) as admin:
+        root = admin.run(f"curl -fsS --cacert /acme/acme-ca.pem https://{network_address(254)}:15000/roots/0 -o /root/root.pem")
+        assert root.returncode == 0, root.stderr
+        curl = f"curl -sS -o /dev/null -w '%{{http_code}}' --max-time 5 --cacert /root/root.pem --resolve {name}:443:{target}"
+        # The certificate is Pebble's (the chain verifies) and the right password works.
+        ok = admin.run(f"{curl} -u admin:{password} https://{name}/api/overview")
+        assert ok.stdout == "200", ok.stdout + ok.stderr
+        try:
+            start = time.time()
+            for i in range(5):
+                assert admin.run(f"{curl} -u admin:wrong-{i} https://{name}/api/overview").stdout == "401"
+            deadline = start + 30
+            while time.time() < deadline and admin.probe(target, 443) == "open":
+                time.sleep(0.5)
+            assert admin.probe(target, 443) != "open", "5 failed dashboard logins did not get the source banned"
+            report(capsys, f"site: Traefik dashboard attacker banned {time.time() - start:.1f} s after the first failed login")
+            banned = server1.check_output("fail2ban-client status traefik-auth")
+            assert admin.address in banned
+        finally:
+            server1.run(f"fail2ban-client set traefik-auth unbanip {admin.address}")
+        assert admin.probe(target, 443) == "open"

@@ -125,6 +125,24 @@ def test_security_headers_are_set(host, backend, client):
     assert "x-powered-by" not in headers
 
 
+def test_rate_limit_is_on_by_default(host, backend, client):
+    """whoami has the default middlewares (100/s, burst 200 per client); bench names only the headers."""
+    server, name = address(host), route(host)
+    bench = f"bench.{host.backend.get_hostname()}.tapbot.test"
+    client.run(f"grep -q ' {name}$' /etc/hosts || echo '{server} {name}' >> /etc/hosts; "
+               f"grep -q ' {bench}$' /etc/hosts || echo '{server} {bench}' >> /etc/hosts")
+    limited = client.run(f"wrk -t1 -c16 -d3s https://{name}:443/")
+    assert limited.returncode == 0, limited.stderr
+    refused = re.search(r"Non-2xx or 3xx responses: (\d+)", limited.stdout)
+    assert refused and int(refused.group(1)) > 0, f"no request was refused:\n{limited.stdout}"
+    # Refused by the limiter (429), not failing (5xx).
+    assert host.run("grep -q '\"DownstreamStatus\":429' /var/log/traefik/access.log").rc == 0
+    assert host.run("grep -q '\"DownstreamStatus\":5' /var/log/traefik/access.log").rc != 0
+    assert request(client, f"https://{name}/", server, "--retry 5 --retry-all-errors --retry-delay 1")[0] == 200
+    unlimited = client.run(f"wrk -t1 -c16 -d3s https://{bench}:443/")
+    assert "Non-2xx" not in unlimited.stdout, unlimited.stdout
+
+
 def test_an_undeclared_host_gets_404(host, backend, client):
     status, _, _ = request(client, "https://nobody.tapbot.test/", address(host), "--insecure")
     assert status == 404

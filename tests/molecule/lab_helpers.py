@@ -216,6 +216,18 @@ def acme_dir() -> str:
     return os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "acme")
 
 
+@contextmanager
+def acme_client(index: int):
+    """An outside client (the tools image) that trusts Pebble's issuing root, as /root/root.pem.
+
+    The root changes at every Pebble start: it is fetched from Pebble's management
+    port, over TLS verified with the lab CA that lab/services.yml made."""
+    with outsider(index, image=TOOLS_IMAGE, volumes=(f"{acme_dir()}:/acme:ro",)) as client:
+        run = client.run(f"curl -fsS --cacert /acme/acme-ca.pem https://{network_address(254)}:15000/roots/0 -o /root/root.pem")
+        assert run.returncode == 0, run.stderr
+        yield client
+
+
 def acme_orders() -> int:
     """How many certificate orders Pebble has received since it started (from its log)."""
     logs = subprocess.run(["docker", "logs", ACME_CONTAINER], capture_output=True, text=True, check=True)

@@ -8,20 +8,16 @@ from __future__ import annotations
 import json
 import re
 import time
-from contextlib import contextmanager
 
 import pytest
 from lab_helpers import (
-    TOOLS_IMAGE,
-    acme_dir,
+    acme_client,
     acme_orders,
     address,
     assert_rejected,
     busybox_image,
     derived_secret,
     hosts,
-    network_address,
-    outsider,
     run_playbook,
     unchanged_hosts,
 )
@@ -33,26 +29,17 @@ BODY = "--tapbot-body--"
 MASTER = "molecule-master-secret-for-tests-only-5d21"  # molecule.yml
 
 
-@contextmanager
-def _client(index):
-    """A client that trusts Pebble's issuing root (fetched from Pebble, over TLS it trusts)."""
-    with outsider(index, image=TOOLS_IMAGE, volumes=(f"{acme_dir()}:/acme:ro",)) as c:
-        run = c.run(f"curl -fsS --cacert /acme/acme-ca.pem https://{network_address(254)}:15000/roots/0 -o /root/root.pem")
-        assert run.returncode == 0, run.stderr
-        yield c
-
-
 @pytest.fixture(scope="module")
 def client():
     """Inside the dashboard's allow list."""
-    with _client(ADMITTED) as c:
+    with acme_client(ADMITTED) as c:
         yield c
 
 
 @pytest.fixture(scope="module")
 def stranger():
     """Outside it."""
-    with _client(STRANGER) as c:
+    with acme_client(STRANGER) as c:
         yield c
 
 

@@ -77,6 +77,17 @@ def test_dashboard_needs_host_password_and_allow_list():
     assert "short" not in " ".join(found).replace("shorter", "")  # the password itself is never quoted
 
 
+def test_dashboard_names_are_reserved_when_it_is_on():
+    dashboard = {"dashboard_enabled": True, "dashboard_host": "t.tapbot.kz", "dashboard_user": "admin",
+                 "dashboard_password": "x" * 20, "dashboard_allowed_sources": ["198.18.0.0/24"]}
+    route = [{"name": "dashboard", "host": "d.tapbot.kz", "backend": "http://d:1"}]
+    assert any("route named 'dashboard'" in p for p in problems(routes=route, **dashboard))
+    names = BASE["middleware_names"] + ["dashboard-auth"]
+    assert any("'dashboard-auth', the dashboard's own" in p for p in problems(middleware_names=names, **dashboard))
+    assert problems(**dashboard) == []
+    assert problems(routes=route) == []
+
+
 def test_dynamic_config_has_a_router_per_route_with_default_middlewares():
     dynamic = traefik_config.traefik_dynamic({
         **BASE,

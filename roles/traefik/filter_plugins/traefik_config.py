@@ -134,6 +134,12 @@ def traefik_problems(cfg: dict) -> list[str]:
             problems.append("traefik_acme_ca_bundle is not PEM: give the CA certificates' text (-----BEGIN CERTIFICATE-----)")
 
     if cfg.get("dashboard_enabled"):
+        # The dashboard's own router and middlewares (traefik_dynamic) would
+        # silently replace a route or middleware of the same name.
+        if "dashboard" in seen_names:
+            problems.append("traefik_routes has a route named 'dashboard', the name of the dashboard's router: rename it")
+        for m in sorted(middlewares & {"dashboard-auth", "dashboard-allow"}):
+            problems.append(f"traefik_middlewares defines {m!r}, the dashboard's own middleware: rename it")
         host = cfg.get("dashboard_host")
         if not valid_hostname(host):
             problems.append(f"traefik_dashboard_host {host!r} is not a valid fully qualified host name")

@@ -248,3 +248,36 @@ def report(capsys, text: str) -> None:
     """A measurement for the run's log (tests/run-molecule shows these; the notes quote them)."""
     with capsys.disabled():
         print(f"\nMEASURED {text}")
+
+
+# Python run inside a client without a PostgreSQL client: PostgreSQL's own
+# wire protocol, far enough to hear what the server says to a login attempt.
+# Prints "auth <code>" when the server asks for a password (10: SCRAM), the
+# server's error message when it refuses, or refused/filtered when nothing listens.
+PG_HELLO = PROBE + """
+import socket, ssl, struct
+def pg_hello(target, port, user, database, tls=True):
+    state = probe(target, port)
+    if state != "open":
+        return state
+    s = socket.create_connection((target, port), timeout=5)
+    if tls:
+        s.sendall(struct.pack("!II", 8, 80877103))
+        if s.recv(1) != b"S":
+            return "no tls"
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        s = ctx.wrap_socket(s)
+    body = struct.pack("!I", 196608) + b"user\\0" + user.encode() + b"\\0database\\0" + database.encode() + b"\\0\\0"
+    s.sendall(struct.pack("!I", len(body) + 4) + body)
+    kind = s.recv(1)
+    length = struct.unpack("!I", s.recv(4))[0]
+    data = b""
+    while len(data) < length - 4:
+        data += s.recv(length - 4 - len(data))
+    if kind == b"R":
+        return "auth %d" % struct.unpack("!I", data[:4])[0]
+    fields = dict((f[:1].decode(), f[1:].decode()) for f in data.split(b"\\0") if f)
+    return fields.get("M", repr(data))
+"""

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import tempfile
 import time
 
 import yaml
 from lab_helpers import (
+    PG_HELLO,
+    PROBE,
     acme_client,
     address,
     assert_rejected,
@@ -79,7 +82,10 @@ def test_servers_never_ban_each_other():
                     f"nosuchuser{i}@{target} true")
     time.sleep(3)
     assert source not in server2.check_output("fail2ban-client status sshd")
-    assert source not in server2.check_output("ufw status")
+    # No ban rule for it (server1 is also an allowed source of the data ports).
+    bans = [line for line in server2.check_output("ufw status").splitlines()
+            if source in line and ("DENY" in line or "REJECT" in line)]
+    assert not bans, bans
     assert server1.run(f"timeout 3 bash -c '</dev/tcp/{target}/22'").rc == 0
 
 
@@ -133,3 +139,42 @@ def test_dashboard_failed_logins_are_banned_by_fail2ban(capsys):
         finally:
             server1.run(f"fail2ban-client set traefik-auth unbanip {admin.address}")
         assert admin.probe(target, 443) == "open"
+
+
+REDIS_SESSION = """
+import socket
+def redis(target, commands):
+    s = socket.create_connection((target, 6379), timeout=5)
+    f = s.makefile("rb")
+    out = []
+    for args in commands:
+        s.sendall(("*%d\\r\\n" % len(args) + "".join("$%d\\r\\n%s\\r\\n" % (len(a), a) for a in args)).encode())
+        line = f.readline().decode().strip()
+        if line.startswith("$") and line != "$-1":
+            line = f.readline().decode().strip()
+        out.append(line)
+    return out
+"""
+
+
+def test_data_server_admits_the_apps_server_only():
+    """group_vars/data: PostgreSQL, Redis and Qdrant's port reachable from server1 (apps) only,
+    pg_hba.conf admits its address for each app's own database, and the derived passwords work."""
+    server1, server2 = hosts("server1")[0], hosts("server2")[0]
+    target = address(server2)
+    password = derived_secret(MASTER, "redis/n8n")
+    code = PG_HELLO + REDIS_SESSION + f"""
+print(pg_hello({target!r}, 5432, "n8n", "n8n"))
+print(pg_hello({target!r}, 5432, "n8n", "directus"))
+print(redis({target!r}, [["AUTH", "n8n", {password!r}], ["SET", "n8n:site", "from-apps"], ["GET", "n8n:site"],
+                         ["FLUSHALL"]]))
+"""
+    run = server1.run(f"python3 -c {shlex.quote(code)}")
+    assert run.rc == 0, run.stderr
+    scram, other_db, redis = run.stdout.splitlines()
+    assert scram == "auth 10", scram  # the server asks n8n for its SCRAM password
+    assert "pg_hba.conf rejects connection" in other_db, other_db
+    assert eval(redis)[:3] == ["+OK", "+OK", "from-apps"] and eval(redis)[3].startswith("-NOPERM"), redis
+    with outsider(200) as client:
+        seen = client.python(PROBE + "".join(f"print(probe({target!r}, {p}))\n" for p in (5432, 6379, 6333)), timeout=60)
+    assert seen.stdout.split() == ["filtered"] * 3, seen.stdout

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 import testinfra
+import yaml
 
 PROJECT = Path(__file__).resolve().parents[2]
 ANSIBLE_PLAYBOOK = str(Path(sys.executable).with_name("ansible-playbook"))
@@ -234,7 +235,16 @@ def acme_orders() -> int:
     return (logs.stdout + logs.stderr).count("Added order")
 
 
-def derived_secret(master: str, purpose: str) -> str:
+def _master_secret() -> str:
+    config = yaml.safe_load((PROJECT / ".config" / "molecule" / "config.yml").read_text())
+    return config["provisioner"]["inventory"]["group_vars"]["all"]["tapbot_master_secret"]
+
+
+# The scenarios' master secret: the shared Molecule config gives it to every scenario's inventory.
+MASTER_SECRET = _master_secret()
+
+
+def derived_secret(purpose: str, master: str = MASTER_SECRET) -> str:
     """A secret as group_vars derive it from the master secret (the project's tapbot_secret filter)."""
     import importlib.util
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 import shlex
 
 import pytest
-from lab_helpers import PG_HELLO, address, assert_rejected, derived_secret, hosts, outsider, run_playbook, unchanged_hosts
+from lab_helpers import MASTER_SECRET, PG_HELLO, address, assert_rejected, derived_secret, hosts, outsider, run_playbook, unchanged_hosts
 
-MASTER = "molecule-master-secret-for-tests-only-5d21"
 CONVERGE = "molecule/postgresql/converge.yml"
 MAJORS = {"12": "15", "13": "17"}
 
@@ -33,7 +32,7 @@ def server(request):
 def psql(client, server_address: str, user: str, database: str, sql: str, password: str | None = None,
          sslmode: str = "require"):
     """psql on the client host, over TCP to the server, as an application connects."""
-    password = derived_secret(MASTER, f"postgresql/{user}") if password is None else password
+    password = derived_secret(f"postgresql/{user}") if password is None else password
     conninfo = f"host={server_address} port=5432 dbname={database} user={user} sslmode={sslmode} connect_timeout=5"
     return client.run(
         f"PGPASSWORD={shlex.quote(password)} psql {shlex.quote(conninfo)} --no-psqlrc --quiet -At -v ON_ERROR_STOP=1 "
@@ -131,6 +130,6 @@ def test_bad_input_is_refused_before_any_change(extra, expected):
     with unchanged_hosts():
         run = run_playbook(CONVERGE, extra)
     assert_rejected(run, *expected)
-    assert "molecule-master-secret" not in run.output
+    assert MASTER_SECRET not in run.output
     after = {h.backend.get_hostname(): h.check_output("sha256sum /etc/postgresql/*/main/pg_hba.conf") for h in hosts()}
     assert after == before

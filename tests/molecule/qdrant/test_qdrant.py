@@ -11,11 +11,10 @@ import json
 import pytest
 from lab_helpers import PROBE, address, assert_rejected, derived_secret, hosts, outsider, run_playbook, unchanged_hosts
 
-MASTER = "molecule-master-secret-for-tests-only-5d21"
 CONVERGE = "molecule/qdrant/converge.yml"
 IMAGE = "qdrant/qdrant:v1.18.0-unprivileged"
-API_KEY = derived_secret(MASTER, "qdrant/api")
-READ_ONLY_KEY = derived_secret(MASTER, "qdrant/read-only")
+API_KEY = derived_secret("qdrant/api")
+READ_ONLY_KEY = derived_secret("qdrant/read-only")
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ import shlex
 import pytest
 from lab_helpers import PROBE, address, assert_rejected, derived_secret, hosts, outsider, run_playbook, unchanged_hosts
 
-MASTER = "molecule-master-secret-for-tests-only-5d21"
 CONVERGE = "molecule/redis/converge.yml"
 
 
@@ -32,7 +31,7 @@ def cli(client, target: str, *command: str, user: str | None = "n8n", password: 
     """redis-cli on the client host, over TCP, as an application connects."""
     auth = ""
     if user:
-        password = derived_secret(MASTER, f"redis/{user}") if password is None else password
+        password = derived_secret(f"redis/{user}") if password is None else password
         auth = f"REDISCLI_AUTH={shlex.quote(password)} "
     args = " ".join(shlex.quote(c) for c in command)
     user_flag = f"--user {user} " if user else ""
@@ -74,7 +73,7 @@ def test_app_user_cannot_run_dangerous_commands(apps, server, command):
 
 def test_acl_denies_the_dangerous_commands_to_app_users(server):
     """Whatever the server's own switches say, the ACL refuses these to n8n (ACL DRYRUN, as admin)."""
-    admin = f"REDISCLI_AUTH={shlex.quote(derived_secret(MASTER, 'redis/admin'))} redis-cli --user admin --no-auth-warning"
+    admin = f"REDISCLI_AUTH={shlex.quote(derived_secret('redis/admin'))} redis-cli --user admin --no-auth-warning"
     for command in ("flushall", "flushdb", "config get '*'", "debug sleep 0", "shutdown", "keys '*'", "acl list"):
         out = server.check_output(f"{admin} ACL DRYRUN n8n {command}")
         assert "no permissions" in out, f"{command}: {out}"
@@ -96,14 +95,14 @@ def test_listens_on_localhost_and_its_address_only(server):
 
 
 def test_persistence_and_memory_settings(server):
-    admin = f"REDISCLI_AUTH={shlex.quote(derived_secret(MASTER, 'redis/admin'))} redis-cli --user admin --no-auth-warning"
+    admin = f"REDISCLI_AUTH={shlex.quote(derived_secret('redis/admin'))} redis-cli --user admin --no-auth-warning"
     config = dict(zip(*[iter(server.check_output(f"{admin} CONFIG GET '*'").splitlines())] * 2))
     assert config["appendonly"] == "yes" and config["appendfsync"] == "everysec"
     assert config["save"] == "3600 1 300 100 60 10000"
     assert config["maxmemory"] == str(256 * 1024 * 1024) and config["maxmemory-policy"] == "noeviction"
     assert config["protected-mode"] == "yes"
     acl = server.file("/etc/redis/users.acl")
-    assert acl.mode == 0o640 and derived_secret(MASTER, "redis/n8n") not in acl.content_string
+    assert acl.mode == 0o640 and derived_secret("redis/n8n") not in acl.content_string
 
 
 def test_data_survives_a_restart(apps, server):
@@ -137,4 +136,4 @@ def test_bad_input_is_refused_before_any_change(extra, expected):
     with unchanged_hosts():
         run = run_playbook(CONVERGE, extra)
     assert_rejected(run, *expected)
-    assert derived_secret(MASTER, "redis/admin") not in run.output
+    assert derived_secret("redis/admin") not in run.output

@@ -24,7 +24,6 @@ from lab_helpers import (
     unchanged_hosts,
 )
 
-MASTER = "molecule-master-secret-for-tests-only-5d21"  # molecule.yml
 
 
 def test_root_group_vars_reach_every_host(host):
@@ -119,7 +118,7 @@ def test_dashboard_failed_logins_are_banned_by_fail2ban(capsys):
     (a route rule: 443 is a port Docker publishes)."""
     server1 = hosts("server1")[0]
     target, name = address(server1), "traefik.tapbot.test"
-    password = derived_secret(MASTER, "traefik/dashboard")
+    password = derived_secret("traefik/dashboard")
     with acme_client(230) as admin:
         curl = f"curl -sS -o /dev/null -w '%{{http_code}}' --max-time 5 --cacert /root/root.pem --resolve {name}:443:{target}"
         # The certificate is Pebble's (the chain verifies) and the right password works.
@@ -162,7 +161,7 @@ def test_data_server_admits_the_apps_server_only():
     pg_hba.conf admits its address for each app's own database, and the derived passwords work."""
     server1, server2 = hosts("server1")[0], hosts("server2")[0]
     target = address(server2)
-    password = derived_secret(MASTER, "redis/n8n")
+    password = derived_secret("redis/n8n")
     code = PG_HELLO + REDIS_SESSION + f"""
 print(pg_hello({target!r}, 5432, "n8n", "n8n"))
 print(pg_hello({target!r}, 5432, "n8n", "directus"))

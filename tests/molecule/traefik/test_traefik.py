@@ -26,7 +26,6 @@ CONVERGE = "molecule/traefik/converge.yml"
 ADMITTED = 241  # the dashboard's allow list (molecule.yml): 198.18.64.241/32
 STRANGER = 200
 BODY = "--tapbot-body--"
-MASTER = "molecule-master-secret-for-tests-only-5d21"  # molecule.yml
 
 
 @pytest.fixture(scope="module")
@@ -171,7 +170,7 @@ def test_dashboard_only_where_enabled_and_only_with_credentials_from_an_admitted
         status, _, _ = request(client, dashboard, address(host), "--insecure")
         assert status == 404
         return
-    password = derived_secret(MASTER, "traefik/dashboard")
+    password = derived_secret("traefik/dashboard")
     assert request(client, dashboard, address(host))[0] == 401
     assert request(client, dashboard, address(host), "-u admin:wrong-password-123456")[0] == 401
     status, _, body = request(client, dashboard, address(host), f"-u admin:{password}")

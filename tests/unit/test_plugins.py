@@ -122,6 +122,27 @@ def test_ufw_only_stale_tagged_rules_are_removed():
     assert ufw_rules.stale_rules(added, entries) == [["allow", "from", "1.2.3.4", "to", "any", "port", "80", "proto", "tcp"]]
 
 
+def test_ufw_rerun_declares_only_rules_it_does_not_hold():
+    entries = ufw_rules.expand([{"port": 22}, {"port": 80, "comment": "web"}], GROUPS, ADDRESSES)
+    added = "\n".join([
+        "Added user rules (see 'ufw status' for running firewall):",
+        f"ufw allow 22/tcp comment '{entries[0]['comment']}'",
+        "ufw allow 80/tcp comment 'added by hand'",
+    ])
+    assert ufw_rules.missing_entries(entries, added) == [entries[1]]
+    assert ufw_rules.missing_entries(entries, "") == entries
+
+
+@pytest.mark.parametrize(("status", "conf", "enabled", "logging", "changes"), [
+    ("Status: active\nLogging: on (low)", "ENABLED=yes\nLOGLEVEL=low\n", True, "low", {"state": False, "logging": False}),
+    ("Status: inactive", "ENABLED=no\nLOGLEVEL=low\n", True, "low", {"state": True, "logging": False}),
+    ("Status: active", "ENABLED=yes\nLOGLEVEL=low\n", True, "medium", {"state": False, "logging": True}),
+    ("Status: active", "ENABLED=yes\nLOGLEVEL=off\n", False, "off", {"state": True, "logging": False}),
+])
+def test_ufw_enable_and_logging_only_when_they_differ(status, conf, enabled, logging, changes):
+    assert ufw_rules.state_changes(status, conf, enabled, logging) == changes
+
+
 # fail2ban: durations as fail2ban reads them, and the cross-variable checks.
 import fail2ban_config  # noqa: E402
 

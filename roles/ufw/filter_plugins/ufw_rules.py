@@ -115,6 +115,25 @@ def stale_rules(show_added: str, entries) -> list[list[str]]:
     return stale
 
 
+def _added_comments(show_added: str) -> set[str]:
+    return set(re.findall(r"(?m)comment '([^']*)'\s*$", show_added))
+
+
+def missing_entries(entries, show_added: str) -> list[dict]:
+    """The declared entries UFW does not hold yet (their tagged comment is absent
+    from `ufw show added`), in declared order: a re-run calls `ufw` for none."""
+    held = _added_comments(show_added)
+    return [e for e in entries if e["comment"] not in held]
+
+
+def state_changes(status_verbose: str, conf: str, enabled: bool, logging: str) -> dict:
+    """What `ufw enable|disable` and `ufw logging` would change: the running
+    state from `ufw status verbose`, the log level from /etc/ufw/ufw.conf."""
+    active = bool(re.search(r"(?m)^Status: active\b", status_verbose))
+    level = (re.findall(r'(?m)^LOGLEVEL="?(\w+)"?', conf) or ["off"])[-1]
+    return {"state": active != bool(enabled), "logging": level != logging}
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -122,4 +141,6 @@ class FilterModule:
             "ufw_rule_problems": rule_problems,
             "ufw_expand": expand,
             "ufw_stale_rules": stale_rules,
+            "ufw_missing_entries": missing_entries,
+            "ufw_state_changes": state_changes,
         }

@@ -4,9 +4,11 @@ source for server2's data ports, server2 (data) for server1's published port."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from lab_helpers import address as _address
-from lab_helpers import assert_rejected, hosts, outsider, run_playbook, unchanged_hosts
+from lab_helpers import assert_rejected, hosts, outsider, report, run_playbook, unchanged_hosts
 
 CONVERGE = "molecule/ufw/converge.yml"
 
@@ -90,6 +92,17 @@ def test_undeclared_managed_rule_was_removed(host):
     added = host.check_output("ufw show added")
     assert "7777" not in added
     assert "tapbot:" in added
+
+
+def test_rerun_calls_ufw_for_nothing_and_rewrites_no_file(capsys):
+    """A no-op run neither re-declares rules nor re-enables UFW (which would
+    reload the whole firewall): no file under /etc is touched."""
+    started = time.monotonic()
+    with unchanged_hosts():
+        run = run_playbook(CONVERGE)
+    assert run.rc == 0, run.output[-3000:]
+    assert all(c.get("changed", 0) == 0 for c in run.recap().values()), run.recap()
+    report(capsys, f"ufw no-op re-run on two hosts: {time.monotonic() - started:.1f} s")
 
 
 def test_port_range_and_cidr_source(server1):

@@ -117,6 +117,27 @@ def test_data_survives_a_restart(apps, server):
     assert got == "before restart"
 
 
+def test_a_rotated_master_secret_reaches_every_user(apps):
+    """A new master secret changes every password, the admin's too: the run
+    cannot ask the server (which knows the old admin password) to load the
+    users, so it restarts it; then the old passwords fail and the new work."""
+    rotated = "molecule-rotated-master-secret-0c1d"
+    try:
+        run = run_playbook(CONVERGE, {"tapbot_master_secret": rotated})
+        assert run.rc == 0, run.output[-3000:]
+        for server in hosts():
+            target = address(server)
+            new = derived_secret("redis/n8n", master=rotated)
+            assert cli(apps, target, "SET", "n8n:rotated", "yes", password=new).stdout.strip() == "OK"
+            old = cli(apps, target, "PING")
+            assert "WRONGPASS" in old.stdout + old.stderr
+    finally:
+        back = run_playbook(CONVERGE)
+    assert back.rc == 0, back.output[-3000:]
+    for server in hosts():
+        assert cli(apps, address(server), "GET", "n8n:rotated").stdout.strip() == "yes"
+
+
 def test_systemd_sandboxing_is_kept(server):
     props = dict(line.split("=", 1) for line in server.check_output(
         "systemctl show redis-server -p ProtectSystem -p PrivateTmp -p NoNewPrivileges -p User -p ActiveState").splitlines())

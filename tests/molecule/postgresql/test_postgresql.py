@@ -15,20 +15,6 @@ CONVERGE = "molecule/postgresql/converge.yml"
 MAJORS = {"12": "15", "13": "17"}
 
 
-def _by_name():
-    return {h.backend.get_hostname(): h for h in hosts()}
-
-
-@pytest.fixture(scope="module")
-def apps():
-    return _by_name()["server1"]
-
-
-@pytest.fixture(scope="module", params=["server1", "server2"])
-def server(request):
-    return _by_name()[request.param]
-
-
 def psql(client, server_address: str, user: str, database: str, sql: str, password: str | None = None,
          sslmode: str = "require"):
     """psql on the client host, over TCP to the server, as an application connects."""

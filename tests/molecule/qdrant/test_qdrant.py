@@ -18,16 +18,6 @@ READ_ONLY_KEY = derived_secret("qdrant/read-only")
 
 
 @pytest.fixture(scope="module")
-def data():
-    return hosts("data")[0]
-
-
-@pytest.fixture(scope="module")
-def apps():
-    return hosts("apps")[0]
-
-
-@pytest.fixture(scope="module")
 def image_available(data):
     return data.run(f"docker image inspect {IMAGE}").rc == 0
 

@@ -13,20 +13,6 @@ from lab_helpers import PROBE, address, assert_rejected, derived_secret, hosts, 
 CONVERGE = "molecule/redis/converge.yml"
 
 
-def _by_name():
-    return {h.backend.get_hostname(): h for h in hosts()}
-
-
-@pytest.fixture(scope="module")
-def apps():
-    return _by_name()["server1"]
-
-
-@pytest.fixture(scope="module", params=["server1", "server2"])
-def server(request):
-    return _by_name()[request.param]
-
-
 def cli(client, target: str, *command: str, user: str | None = "n8n", password: str | None = None):
     """redis-cli on the client host, over TCP, as an application connects."""
     auth = ""

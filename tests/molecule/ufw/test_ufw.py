@@ -24,16 +24,6 @@ def outside():
         yield client
 
 
-@pytest.fixture(scope="module")
-def server1():
-    return hosts("server1")[0]
-
-
-@pytest.fixture(scope="module")
-def server2():
-    return hosts("server2")[0]
-
-
 def test_firewall_is_on_with_default_deny(host):
     status = host.check_output("ufw status verbose")
     assert "Status: active" in status

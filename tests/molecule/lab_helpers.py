@@ -244,6 +244,15 @@ def _master_secret() -> str:
 MASTER_SECRET = _master_secret()
 
 
+def _qdrant_image() -> str:
+    defaults = yaml.safe_load((PROJECT / "roles" / "qdrant" / "defaults" / "main.yml").read_text())
+    return defaults["qdrant_image"].replace("{{ qdrant_version }}", defaults["qdrant_version"])
+
+
+# The Qdrant image the role pulls (from its defaults, so a version bump follows).
+QDRANT_IMAGE = _qdrant_image()
+
+
 def derived_secret(purpose: str, master: str = MASTER_SECRET) -> str:
     """A secret as group_vars derive it from the master secret (the project's tapbot_secret filter)."""
     import importlib.util

@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from lab_helpers import PROBE, address, assert_rejected, derived_secret, hosts, outsider, run_playbook, unchanged_hosts
+from lab_helpers import PROBE, QDRANT_IMAGE, address, assert_rejected, derived_secret, hosts, outsider, run_playbook, unchanged_hosts
 
 CONVERGE = "molecule/qdrant/converge.yml"
-IMAGE = "qdrant/qdrant:v1.18.0-unprivileged"
+IMAGE = QDRANT_IMAGE
 API_KEY = derived_secret("qdrant/api")
 READ_ONLY_KEY = derived_secret("qdrant/read-only")
 

@@ -12,6 +12,7 @@ import yaml
 from lab_helpers import (
     PG_HELLO,
     PROBE,
+    QDRANT_IMAGE,
     acme_client,
     address,
     assert_rejected,
@@ -69,6 +70,36 @@ def test_bad_input_on_one_host_stops_every_host():
         with unchanged_hosts():
             run = run_playbook("site.yml", None, "-i", f.name)
     assert_rejected(run, 'base_timezone "Asia/Atlantis" is not a known time zone')
+
+
+def _changed_tasks(output: str) -> dict[str, list[str]]:
+    """Per host, the tasks a run reported as changed (from the default callback's lines)."""
+    changed: dict[str, list[str]] = {}
+    task = ""
+    for line in output.splitlines():
+        if line.startswith("TASK ["):
+            task = line[len("TASK ["):line.rindex("]")]
+        elif line.startswith("changed: ["):
+            host = line[len("changed: ["):].split("]")[0]
+            changed.setdefault(host, []).append(task)
+    return changed
+
+
+def test_dry_run_of_the_converged_platform_fails_nothing_and_writes_nothing():
+    """`site.yml --check --diff` is how an operator asks what a run would change: on the
+    converged platform it must get through every play and report no change, touching
+    no file. The one exception is Qdrant where its image cannot be had: a dry run cannot
+    know that a pull would fail, so it reports the pull and the container it would start."""
+    with unchanged_hosts():
+        run = run_playbook("site.yml", None, "--check", "--diff")
+    assert run.rc == 0, run.output[-3000:]
+    recap = run.recap()
+    assert set(recap) == {"server1", "server2"} and all(c.get("failed", 0) == 0 for c in recap.values()), recap
+    expected: dict[str, list[str]] = {}
+    data = hosts("data")[0]
+    if data.run(f"docker image inspect {QDRANT_IMAGE}").rc != 0:
+        expected[data.backend.get_hostname()] = ["qdrant : Pull Qdrant's image", "qdrant : Run Qdrant"]
+    assert _changed_tasks(run.output) == expected
 
 
 def test_servers_never_ban_each_other():

@@ -103,6 +103,18 @@ def test_data_survives_a_restart(apps, server):
     assert run.rc == 0 and int(run.stdout) >= 1, run.stderr
 
 
+def test_dry_run_of_a_change_reports_it_and_writes_nothing():
+    """--check with a new setting: the reload is reported, PostgreSQL is not asked
+    about files that were not written, nothing fails and no file changes."""
+    with unchanged_hosts():
+        run = run_playbook(CONVERGE, {"postgresql_settings": {"work_mem": "8MB"}}, "--check", "--diff")
+    assert run.rc == 0, run.output[-3000:]
+    recap = run.recap()
+    assert recap and all(c.get("failed", 0) == 0 and c.get("changed", 0) > 0 for c in recap.values()), recap
+    assert "work_mem = '8MB'" in run.output or "work_mem = 8MB" in run.output, run.output[-3000:]
+    assert "RUNNING HANDLER [postgresql : Reload PostgreSQL]" in run.output
+
+
 @pytest.mark.parametrize("extra,expected", [
     ({"postgresql_databases": [{"name": "n8n", "owner": "n8n"}, {"name": "ghost", "owner": "nobody"}]},
      ["postgresql_databases[1] (ghost): owner 'nobody' is not declared in postgresql_users"]),

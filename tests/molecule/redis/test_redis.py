@@ -124,6 +124,19 @@ def test_a_rotated_master_secret_reaches_every_user(apps):
         assert cli(apps, address(server), "GET", "n8n:rotated").stdout.strip() == "yes"
 
 
+def test_dry_run_of_a_change_reports_it_and_writes_nothing():
+    """--check with new users (a rotated secret) and a new memory ceiling: both
+    handlers' paths run dry, the change is reported, no file is written."""
+    rotated = "molecule-rotated-master-secret-0c1d"
+    with unchanged_hosts():
+        run = run_playbook(CONVERGE, {"tapbot_master_secret": rotated, "redis_maxmemory_mb": 300}, "--check", "--diff")
+    assert run.rc == 0, run.output[-3000:]
+    recap = run.recap()
+    assert recap and all(c.get("failed", 0) == 0 and c.get("changed", 0) > 0 for c in recap.values()), recap
+    assert "RUNNING HANDLER [redis : Restart Redis]" in run.output
+    assert derived_secret("redis/n8n", master=rotated) not in run.output
+
+
 def test_systemd_sandboxing_is_kept(server):
     props = dict(line.split("=", 1) for line in server.check_output(
         "systemctl show redis-server -p ProtectSystem -p PrivateTmp -p NoNewPrivileges -p User -p ActiveState").splitlines())

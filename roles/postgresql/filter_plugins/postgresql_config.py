@@ -103,6 +103,25 @@ def postgresql_conf_value(value) -> str:
     return "'" + str(value).replace("\\", "\\\\").replace("'", "''") + "'"
 
 
+def _entries(problems: list[str], value, var: str, shape: str, mapping: str, allowed):
+    """Each mapping of the list variable `var` with where it stands (its name, when
+    it has one), after naming what is wrong with the list's and entries' shape."""
+    if not isinstance(value, list):
+        problems.append(f"{var} must be a list of {shape}")
+        return
+    for i, entry in enumerate(value):
+        where = f"{var}[{i}]"
+        if not isinstance(entry, dict):
+            problems.append(f"{where} is not a mapping{mapping}")
+            continue
+        if isinstance(entry.get("name"), str):
+            where = f"{var}[{i}] ({entry['name']})"
+        unknown = set(entry) - set(allowed or [])
+        if unknown:
+            problems.append(f"{where} has unknown keys: {', '.join(sorted(unknown))}")
+        yield where, entry
+
+
 def postgresql_problems(cfg: dict) -> list[str]:
     problems: list[str] = []
     keys = cfg.get("keys") or {}
@@ -177,22 +196,10 @@ def postgresql_problems(cfg: dict) -> list[str]:
             problems.append(f"postgresql_settings.{name}: set by the role (use its own variable)")
 
     # Users.
-    users = cfg.get("users")
-    if not isinstance(users, list):
-        problems.append("postgresql_users must be a list of {name, password}")
-        users = []
     declared: set[str] = set()
-    for i, user in enumerate(users):
-        where = f"postgresql_users[{i}]"
-        if not isinstance(user, dict):
-            problems.append(f"{where} is not a mapping with name and password")
-            continue
+    for where, user in _entries(problems, cfg.get("users"), "postgresql_users", "{name, password}",
+                                " with name and password", keys.get("user")):
         name = user.get("name")
-        if isinstance(name, str):
-            where = f"postgresql_users[{i}] ({name})"
-        unknown = set(user) - set(keys.get("user") or [])
-        if unknown:
-            problems.append(f"{where} has unknown keys: {', '.join(sorted(unknown))}")
         if not isinstance(name, str) or not IDENT.match(name) or name == "postgres" or name.startswith("pg_"):
             problems.append(f"{where}: name must be a lower-case identifier other than postgres and pg_*")
             continue
@@ -211,22 +218,10 @@ def postgresql_problems(cfg: dict) -> list[str]:
             problems.append(f"{where}: attributes must be a list without SUPERUSER, REPLICATION or BYPASSRLS")
 
     # Databases: the owner and every user let in must be declared here.
-    databases = cfg.get("databases")
-    if not isinstance(databases, list):
-        problems.append("postgresql_databases must be a list of {name, owner}")
-        databases = []
     db_names: set[str] = set()
-    for i, db in enumerate(databases):
-        where = f"postgresql_databases[{i}]"
-        if not isinstance(db, dict):
-            problems.append(f"{where} is not a mapping with name and owner")
-            continue
+    for where, db in _entries(problems, cfg.get("databases"), "postgresql_databases", "{name, owner}",
+                              " with name and owner", keys.get("database")):
         name = db.get("name")
-        if isinstance(name, str):
-            where = f"postgresql_databases[{i}] ({name})"
-        unknown = set(db) - set(keys.get("database") or [])
-        if unknown:
-            problems.append(f"{where} has unknown keys: {', '.join(sorted(unknown))}")
         if not isinstance(name, str) or not IDENT.match(name) or name in ("postgres", "template0", "template1"):
             problems.append(f"{where}: name must be a lower-case identifier other than postgres and template*")
         elif name in db_names:
@@ -249,18 +244,8 @@ def postgresql_problems(cfg: dict) -> list[str]:
         if not isinstance(extensions, list) or not all(isinstance(e, str) and re.match(r"^[a-z0-9_-]+$", e) for e in extensions):
             problems.append(f"{where}: extensions must be a list of extension names")
 
-    privileges = cfg.get("privileges")
-    if not isinstance(privileges, list):
-        problems.append("postgresql_privileges must be a list of {database, roles, type, privs, objs}")
-        privileges = []
-    for i, p in enumerate(privileges):
-        where = f"postgresql_privileges[{i}]"
-        if not isinstance(p, dict):
-            problems.append(f"{where} is not a mapping")
-            continue
-        unknown = set(p) - set(keys.get("privilege") or [])
-        if unknown:
-            problems.append(f"{where} has unknown keys: {', '.join(sorted(unknown))}")
+    for where, p in _entries(problems, cfg.get("privileges"), "postgresql_privileges",
+                             "{database, roles, type, privs, objs}", "", keys.get("privilege")):
         if p.get("database") not in db_names:
             problems.append(f"{where}: database {p.get('database')!r} is not declared in postgresql_databases")
         if not p.get("roles"):

@@ -24,6 +24,10 @@ import testinfra
 import yaml
 
 PROJECT = Path(__file__).resolve().parents[2]
+# The project's own Python (the in-tree collection tapbot.platform).
+sys.path.insert(0, str(PROJECT / "collections"))
+from ansible_collections.tapbot.platform.plugins.filter.platform import tapbot_secret  # noqa: E402
+
 ANSIBLE_PLAYBOOK = str(Path(sys.executable).with_name("ansible-playbook"))
 
 # The scenarios' network (.config/molecule/config.yml) and the image outside
@@ -82,7 +86,7 @@ def run_playbook(playbook: str, extra_vars: dict | None = None, *args: str) -> P
         json.dump(extra_vars or {}, f)
     cmd += ["-e", f"@{f.name}"]
     env = dict(
-        os.environ, ANSIBLE_ROLES_PATH=str(PROJECT / "roles"), ANSIBLE_FILTER_PLUGINS=str(PROJECT / "filter_plugins"),
+        os.environ, ANSIBLE_ROLES_PATH=str(PROJECT / "roles"), ANSIBLE_COLLECTIONS_PATH=str(PROJECT / "collections"),
         ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
     try:
         proc = subprocess.run(cmd, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=900, check=False)
@@ -254,13 +258,8 @@ QDRANT_IMAGE = _qdrant_image()
 
 
 def derived_secret(purpose: str, master: str = MASTER_SECRET) -> str:
-    """A secret as group_vars derive it from the master secret (the project's tapbot_secret filter)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("tapbot_secrets", PROJECT / "filter_plugins" / "tapbot_secrets.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.tapbot_secret(master, purpose)
+    """A secret as group_vars derive it from the master secret (the tapbot.platform.tapbot_secret filter)."""
+    return tapbot_secret(master, purpose)
 
 
 def report(capsys, text: str) -> None:

@@ -139,3 +139,34 @@ def test_python_requirements_are_pinned():
         line = line.split("#")[0].strip()
         if line:
             assert re.match(r"^[A-Za-z0-9_.\-\[\]]+==[0-9][0-9A-Za-z.]*$", line), f"not pinned: {line}"
+
+
+def test_preflight_checks_every_role_the_playbooks_run_on_the_same_hosts():
+    """playbooks/tasks/preflight.yml's plan names each role of common/data/apps with the group its play targets."""
+    block = yaml.safe_load((PROJECT / "playbooks" / "tasks" / "preflight.yml").read_text())[0]
+    plan = {(p["role"], p["group"]) for p in block["vars"]["tapbot_preflight_plan"]}
+    played = set()
+    for name, group in (("common", "all"), ("data", "data"), ("apps", "apps")):
+        for play in yaml.safe_load((PROJECT / "playbooks" / f"{name}.yml").read_text()):
+            for role in play.get("roles", []):
+                assert play["hosts"] == group
+                played.add((role["role"], group))
+    assert plan == played
+    imported = {t["ansible.builtin.import_role"]["name"] for t in block["block"] if "ansible.builtin.import_role" in t}
+    assert imported == {r for r, _ in plan}
+
+
+def test_every_playbook_starts_with_the_preflight():
+    for path in [PROJECT / "site.yml", *(PROJECT / "playbooks").glob("*.yml")]:
+        if path.name == "validate.yml":
+            continue
+        first = yaml.safe_load(path.read_text())[0]
+        assert first.get("ansible.builtin.import_playbook", "").endswith("validate.yml"), path
+
+
+def test_group_vars_repeat_no_role_default():
+    """Wiring reads the roles' exports (tapbot_ports, tapbot_exports) or their variables, never a copied default."""
+    for path in (PROJECT / "group_vars").rglob("*.yml"):
+        text = path.read_text()
+        for m in re.finditer(r"([a-z]+_[a-z_]+) \| default\(", text):
+            assert not any(m.group(1).startswith(r + "_") for r in ROLES), f"{path}: {m.group(0)}"

@@ -146,7 +146,7 @@ def test_preflight_checks_every_role_the_playbooks_run_on_the_same_hosts():
     block = yaml.safe_load((PROJECT / "playbooks" / "tasks" / "preflight.yml").read_text())[0]
     plan = {(p["role"], p["group"]) for p in block["vars"]["tapbot_preflight_plan"]}
     played = set()
-    for name, group in (("common", "all"), ("data", "data"), ("apps", "apps")):
+    for name, group in (("common", "all"), ("data", "data"), ("apps", "apps"), ("guard", "all")):
         for play in yaml.safe_load((PROJECT / "playbooks" / f"{name}.yml").read_text()):
             for role in play.get("roles", []):
                 assert play["hosts"] == group

@@ -166,13 +166,13 @@ def postgresql_problems(v: dict, role: dict, facts: dict, host: str) -> list[str
 
     # Users.
     declared: set[str] = set()
+    user_names: dict[str, str] = {}
     for where, user in problems.entries("postgresql_users", cfg.get("users"), "{name, password}", keys["user"]):
         name = user.get("name")
         if not isinstance(name, str) or not IDENT.match(name) or name == "postgres" or name.startswith("pg_"):
             problems.append(f"{where}: name must be a lower-case identifier other than postgres and pg_*")
             continue
-        if name in declared:
-            problems.append(f"{where}: declared twice")
+        problems.first_use(where, name, user_names, "the name")
         state = user.get("state", "present")
         if state not in USER_STATES:
             problems.append(f"{where}: state must be present or absent")
@@ -186,27 +186,19 @@ def postgresql_problems(v: dict, role: dict, facts: dict, host: str) -> list[str
             problems.append(f"{where}: attributes must be a list without SUPERUSER, REPLICATION or BYPASSRLS")
 
     # Databases: the owner and every user let in must be declared here.
-    db_names: set[str] = set()
+    db_names: dict[str, str] = {}
     for where, db in problems.entries("postgresql_databases", cfg.get("databases"), "{name, owner}", keys["database"]):
         name = db.get("name")
         if not isinstance(name, str) or not IDENT.match(name) or name in ("postgres", "template0", "template1"):
             problems.append(f"{where}: name must be a lower-case identifier other than postgres and template*")
-        elif name in db_names:
-            problems.append(f"{where}: declared twice")
         else:
-            db_names.add(name)
+            problems.first_use(where, name, db_names, "the name")
         owner = db.get("owner")
         if not owner:
             problems.append(f"{where}: no owner (name one of postgresql_users)")
         elif owner not in declared:
             problems.append(f"{where}: owner {owner!r} is not declared in postgresql_users (or is absent)")
-        others = db.get("users", [])
-        if not isinstance(others, list):
-            problems.append(f"{where}: users must be a list of user names")
-        else:
-            for u in others:
-                if u not in declared:
-                    problems.append(f"{where}: user {u!r} is not declared in postgresql_users")
+        problems.declared(where, db.get("users", []), "user", declared, "postgresql_users")
         extensions = db.get("extensions", [])
         if not isinstance(extensions, list) or not all(isinstance(e, str) and re.match(r"^[a-z0-9_-]+$", e) for e in extensions):
             problems.append(f"{where}: extensions must be a list of extension names")

@@ -70,16 +70,10 @@ def redis_problems(v: dict, role: dict, facts: dict, host: str) -> list[str]:
     if not isinstance(denied, list) or not all(isinstance(c, str) and COMMAND.match(c) for c in denied):
         problems.append("redis_denied_commands must be a list of lower-case command names")
 
-    seen = {admin, "default"}
+    seen = {admin: "redis_admin_user", "default": "Redis's own default user"}
     for where, user in problems.entries("redis_users", cfg.get("users"), "{name, password, key_prefix, commands}",
                                         cfg["user_keys"]):
-        name = user.get("name")
-        if not isinstance(name, str) or not NAME.match(name):
-            problems.append(f"{where}: name must be a lower-case name (letters, digits, - and _)")
-        elif name in seen:
-            problems.append(f"{where}: the name is taken (declared twice, the admin user or default)")
-        else:
-            seen.add(name)
+        problems.unique_name(where, user.get("name"), NAME, "name must be a lower-case name (letters, digits, - and _)", seen)
         password = user.get("password")
         if not isinstance(password, str) or len(password) < 16:
             problems.append(f"{where}: password is missing or shorter than 16 characters (derive it from tapbot_master_secret)")

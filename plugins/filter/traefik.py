@@ -23,7 +23,7 @@ from ansible_collections.tapbot.platform.plugins.plugin_utils.values import netw
 NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TLS_VERSIONS = ("VersionTLS12", "VersionTLS13")
-ROUTE_KEYS = {"name", "host", "backend", "middlewares"}
+ROUTE_KEYS = ("name", "host", "backend", "middlewares")
 # bcrypt's own base64 alphabet (used for its 22-character salt).
 _BCRYPT_B64 = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 _STD_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
@@ -56,49 +56,25 @@ def traefik_problems(v: dict, middleware_names) -> list[str]:
         return v["traefik_" + name]
 
     routes = cfg_get("routes")
-    if not problems.is_list("traefik_routes", routes, "{name, host, backend, middlewares}"):
-        routes = []
-    seen_names: dict[str, int] = {}
+    defined = f"traefik_middlewares or the role's own ({', '.join(sorted(middlewares))})"
+    seen_names: dict[str, str] = {}
     seen_hosts: dict[str, str] = {}
-    for i, route in enumerate(routes):
-        where = f"traefik_routes[{i}]"
-        if not isinstance(route, dict):
-            problems.append(f"{where} is not a mapping with name, host and backend")
-            continue
+    for where, route in problems.entries("traefik_routes", routes, "{name, host, backend, middlewares}", ROUTE_KEYS):
         name = route.get("name")
-        if isinstance(name, str) and name:
-            where = f"traefik_routes[{i}] ({name})"
-        unknown = sorted(set(route) - ROUTE_KEYS)
-        if unknown:
-            problems.append(f"{where} has unknown keys {unknown}: known are {sorted(ROUTE_KEYS)}")
-        if not isinstance(name, str) or not NAME.match(name):
-            problems.append(f"{where}: name {name!r} must be lower-case letters, digits and hyphens")
-        elif name in seen_names:
-            problems.append(f"{where}: the route name {name!r} is already used by traefik_routes[{seen_names[name]}]")
-        else:
-            seen_names[name] = i
+        problems.unique_name(where, name, NAME, f"name {name!r} must be lower-case letters, digits and hyphens",
+                             seen_names, "the route name")
         host = route.get("host")
         if not valid_hostname(host):
             problems.append(f"{where}: host {host!r} is not a valid fully qualified host name (such as n8n.tapbot.kz)")
-        elif host in seen_hosts:
-            problems.append(f"{where}: host {host!r} is already served by the route {seen_hosts[host]!r}")
         else:
-            seen_hosts[host] = str(name)
+            problems.first_use(where, host, seen_hosts, "host")
         backend_problem = _backend_problem(route.get("backend"))
         if backend_problem:
             problems.append(f"{where}: backend {route.get('backend')!r} {backend_problem}")
-        chosen = route.get("middlewares", [])
-        if not isinstance(chosen, list):
-            problems.append(f"{where}: middlewares must be a list of middleware names")
-        else:
-            for m in chosen:
-                if m not in middlewares:
-                    problems.append(f"{where}: middleware {m!r} is not defined (defined: {sorted(middlewares)})")
+        problems.declared(where, route.get("middlewares", []), "middleware", middlewares, defined)
 
     defaults = cfg_get("default_middlewares")
-    for m in defaults if problems.is_list("traefik_default_middlewares", defaults, "middleware names") else []:
-        if m not in middlewares:
-            problems.append(f"traefik_default_middlewares names {m!r}, which is not defined (defined: {sorted(middlewares)})")
+    problems.declared("traefik_default_middlewares", defaults, "middleware", middlewares, defined)
 
     ports = {}
     for key in ("http_port", "https_port"):
@@ -135,7 +111,7 @@ def traefik_problems(v: dict, middleware_names) -> list[str]:
         if not valid_hostname(host):
             problems.append(f"traefik_dashboard_host {host!r} is not a valid fully qualified host name")
         elif host in seen_hosts:
-            problems.append(f"traefik_dashboard_host {host!r} is already served by the route {seen_hosts[host]!r}")
+            problems.append(f"traefik_dashboard_host {host!r} is already served by {seen_hosts[host]}")
         if not re.match(r"^[A-Za-z0-9._-]+$", str(cfg_get("dashboard_user") or "")):
             problems.append("traefik_dashboard_user must be a plain user name (letters, digits, . _ -)")
         if len(str(cfg_get("dashboard_password") or "")) < 16:

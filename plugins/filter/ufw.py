@@ -43,16 +43,8 @@ def ufw_problems(v: dict, groups: dict, addresses: dict) -> list[str]:
         p.add(f"ufw_ssh_port {v['ufw_ssh_port']!r} is not a port (1-65535)")
     _source_problems(p, "ufw_ssh_sources", v["ufw_ssh_sources"], groups, addresses)
     for var in RULE_LISTS:
-        if not p.is_list(var, v[var], "rules {port, proto, sources, rule, comment}"):
-            continue
-        for i, rule in enumerate(v[var]):
-            if not isinstance(rule, dict):
-                p.add(f"{var}[{i}] is not a mapping with port (and proto, sources, rule, comment)")
-                continue
-            where = f"{var}[{i}] ({rule.get('comment') or rule.get('port')})"
-            unknown = set(rule) - set(RULE_KEYS)
-            if unknown:
-                p.add(f"{where}: unknown keys {sorted(map(str, unknown))} (known: {', '.join(RULE_KEYS)})")
+        for where, rule in p.entries(var, v[var], "rules {port, proto, sources, rule, comment}", RULE_KEYS,
+                                     label=lambda i, r, var=var: f"{var}[{i}] ({r.get('comment') or r.get('port')})"):
             if port_range(rule.get("port", "")) is None:
                 p.add(f"{where}: port {rule.get('port')!r} is not a port (1-65535) or range low:high")
             if rule.get("proto", "tcp") not in PROTOS:

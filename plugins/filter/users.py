@@ -88,39 +88,32 @@ def users_problems(v: dict) -> list[str]:
     p = Problems()
     deploy_on = bool(v["users_deploy_enabled"])
     admins = v["users_admins"]
-    if p.is_list("users_admins", admins, "{name, ssh_keys, ...}"):
-        names = [a.get("name") for a in admins if isinstance(a, dict)]
-        for i, a in enumerate(admins):
-            if not isinstance(a, dict):
-                p.add(f"users_admins[{i}] is not a mapping with name and ssh_keys")
-                continue
-            who = f"users_admins[{q(a.get('name'))}]"
-            unknown = set(a) - set(ADMIN_KEYS)
-            if unknown:
-                p.add(f"{who} has unknown keys: {', '.join(sorted(map(str, unknown)))} (known: {', '.join(ADMIN_KEYS)})")
-            name = a.get("name")
-            if not isinstance(name, str) or not NAME.match(name):
-                p.add(f"{who}: not a valid login name (lower-case letters, digits, _ and -, at most 32)")
-            elif name in RESERVED or (deploy_on and name == v["users_deploy_name"]):
-                p.add(f"{who}: the name is reserved for a system or the deploy account")
-            if isinstance(name, str) and names.count(name) > 1:
-                p.add(f"{who}: declared more than once")
-            if a.get("shell") is not None and not SHELL.match(str(a["shell"])):
-                p.add(f"{who}: shell {q(a['shell'])} is not an absolute path")
-            if (a.get("state") or "present") != "present":
-                continue
-            keys = a.get("ssh_keys") or []
-            if not p.is_list(f"{who}.ssh_keys", keys, "public key lines"):
-                continue
-            if not keys:
-                p.add(f"{who}: has no ssh_keys; an admin without a key cannot log in (add a key or set state: absent)")
-            for k, key in enumerate(keys):
-                why = ssh_key_problem(key)
-                if why:
-                    p.add(f"{who}.ssh_keys[{k}]: {why}")
-        if v["users_require_admin"] and not present(admins):
-            p.add("users_admins declares no present admin; the server would have nobody who can log in"
-                  " (set users_require_admin: false only on purpose)")
+    names = [a.get("name") for a in admins if isinstance(a, dict)] if isinstance(admins, list) else []
+    for who, a in p.entries("users_admins", admins, "{name, ssh_keys, ...}", ADMIN_KEYS,
+                            label=lambda i, a: f"users_admins[{q(a.get('name'))}]"):
+        name = a.get("name")
+        if not isinstance(name, str) or not NAME.match(name):
+            p.add(f"{who}: not a valid login name (lower-case letters, digits, _ and -, at most 32)")
+        elif name in RESERVED or (deploy_on and name == v["users_deploy_name"]):
+            p.add(f"{who}: the name is reserved for a system or the deploy account")
+        if isinstance(name, str) and names.count(name) > 1:
+            p.add(f"{who}: declared more than once")
+        if a.get("shell") is not None and not SHELL.match(str(a["shell"])):
+            p.add(f"{who}: shell {q(a['shell'])} is not an absolute path")
+        if (a.get("state") or "present") != "present":
+            continue
+        keys = a.get("ssh_keys") or []
+        if not p.is_list(f"{who}.ssh_keys", keys, "public key lines"):
+            continue
+        if not keys:
+            p.add(f"{who}: has no ssh_keys; an admin without a key cannot log in (add a key or set state: absent)")
+        for k, key in enumerate(keys):
+            why = ssh_key_problem(key)
+            if why:
+                p.add(f"{who}.ssh_keys[{k}]: {why}")
+    if isinstance(admins, list) and v["users_require_admin"] and not present(admins):
+        p.add("users_admins declares no present admin; the server would have nobody who can log in"
+              " (set users_require_admin: false only on purpose)")
     if not NAME.match(str(v["users_admin_group"])):
         p.add(f"users_admin_group {q(v['users_admin_group'])} is not a valid group name")
     if not SHELL.match(str(v["users_default_shell"])):

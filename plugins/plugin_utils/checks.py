@@ -42,24 +42,49 @@ class Problems(list):
             return False
         return True
 
-    def entries(self, var: str, value, shape: str, keys, required=()) -> Iterator[tuple[str, dict]]:
-        """Each mapping of the list variable `var`, with where it stands (its name,
-        when it has one), after naming what is wrong with the list's and entries'
-        shape: not a list, an entry that is no mapping, unknown or missing keys."""
+    def entries(self, var: str, value, shape: str, keys, label=None) -> Iterator[tuple[str, dict]]:
+        """Each mapping of the list variable `var`, with where it stands, after naming
+        what is wrong with the list's and entries' shape: not a list, an entry that is
+        no mapping, unknown keys. `where` is `var[i] (its name)`, or label(i, entry)."""
         if not self.is_list(var, value, shape):
             return
         for i, entry in enumerate(value):
-            where = f"{var}[{i}]"
             if not isinstance(entry, dict):
-                self.append(f"{where} is not a mapping with {', '.join(required or keys)}")
+                self.append(f"{var}[{i}] is not a mapping with {', '.join(keys[:2])}")
                 continue
-            if isinstance(entry.get("name"), str):
+            if label is not None:
+                where = label(i, entry)
+            elif isinstance(entry.get("name"), str) and entry["name"]:
                 where = f"{var}[{i}] ({entry['name']})"
+            else:
+                where = f"{var}[{i}]"
             unknown = set(entry) - set(keys)
             if unknown:
                 self.append(f"{where} has unknown keys: {', '.join(sorted(map(str, unknown)))} "
                             f"(known: {', '.join(keys)})")
-            missing = [k for k in required if entry.get(k) in (None, "")]
-            if missing:
-                self.append(f"{where} lacks {', '.join(missing)}")
             yield where, entry
+
+    def first_use(self, where: str, key, seen: dict, what: str) -> bool:
+        """True the first time `key` is met (it is remembered with `where`); else one
+        message naming the entry that has it already."""
+        if key in seen:
+            self.append(f"{where}: {what} {key!r} is already used by {seen[key]}")
+            return False
+        seen[key] = where
+        return True
+
+    def unique_name(self, where: str, name, pattern, rule: str, seen: dict, what: str = "the name") -> bool:
+        """A name that must match `pattern` (else the message `rule`) and be used once."""
+        if not isinstance(name, str) or not pattern.match(name):
+            self.append(f"{where}: {rule}")
+            return False
+        return self.first_use(where, name, seen, what)
+
+    def declared(self, where: str, value, what: str, known, declared_in: str) -> None:
+        """A list of names (of `what`s), each of which must be declared in `declared_in`."""
+        if not isinstance(value, list):
+            self.append(f"{where}: {what}s must be a list of names (found {kind(value)})")
+            return
+        for name in value:
+            if name not in known:
+                self.append(f"{where}: {what} {name!r} is not declared in {declared_in}")

@@ -68,16 +68,6 @@ def test_entries_unknown_keys_of_any_type_are_named_sorted():
     assert p == ["redis_users[0] (a) has unknown keys: 2, aa, zz (known: name)"]
 
 
-def test_entries_required_keys():
-    p = Problems()
-    value = [{"name": "a", "owner": ""}, {"owner": "b"}, {"name": "c", "owner": "c"}]
-    walked = p.entries("v", value, "{name, owner}", ("name", "owner", "users"), required=("name", "owner"))
-    assert len(list(walked)) == 3
-    assert p == ["v[0] (a) lacks owner", "v[1] lacks name"]
-    list(p.entries("v", [5], "{name, owner}", ("name", "owner", "users"), required=("name", "owner")))
-    assert p[-1] == "v[0] is not a mapping with name, owner"
-
-
 def test_entries_of_a_string_is_one_message_and_nothing_walked():
     p = Problems()
     assert list(p.entries("redis_users", "n8n", "{name, password}", ["name", "password"])) == []

@@ -55,11 +55,11 @@ def test_good_settings_pass():
         ({"name": "a", "host": "a.tapbot.kz", "backend": "http://:80"}, "names no host"),
         ({"name": "A b", "host": "a.tapbot.kz", "backend": "http://a:1"}, "must be lower-case"),
         ({"name": "a", "host": "a.tapbot.kz", "backend": "http://a:1", "middlewares": ["nope"]},
-         "'nope' is not defined"),
+         "middleware 'nope' is not declared in traefik_middlewares"),
         ({"name": "a", "host": "a.tapbot.kz", "backend": "http://a:1", "middlewares": "rate-limit"},
-         "traefik_routes[0] (a): middlewares must be a list of middleware names"),
-        ({"name": "a", "host": "a.tapbot.kz", "backend": "http://a:1", "rule": "x"}, "unknown keys ['rule']"),
-        ("n8n", "traefik_routes[0] is not a mapping with name, host and backend"),
+         "traefik_routes[0] (a): middlewares must be a list of names (found text)"),
+        ({"name": "a", "host": "a.tapbot.kz", "backend": "http://a:1", "rule": "x"}, "has unknown keys: rule"),
+        ("n8n", "traefik_routes[0] is not a mapping with name, host"),
     ],
 )
 def test_bad_routes_are_named(route, expected):
@@ -75,13 +75,13 @@ def test_duplicate_names_and_hosts_are_refused():
     ]
     found = problems(traefik_routes=routes)
     assert any("the route name 'a' is already used by traefik_routes[0]" in p for p in found)
-    assert any("host 'a.tapbot.kz' is already served by the route 'a'" in p for p in found)
+    assert any("host 'a.tapbot.kz' is already used by traefik_routes[0] (a)" in p for p in found)
 
 
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
-        ({"traefik_default_middlewares": ["nope"]}, "traefik_default_middlewares names 'nope', which is not defined"),
+        ({"traefik_default_middlewares": ["nope"]}, "traefik_default_middlewares: middleware 'nope' is not declared"),
         ({"traefik_http_port": 0}, "traefik_http_port is 0: give a port number"),
         ({"traefik_https_port": "https"}, "traefik_https_port is 'https': give a port number"),
         ({"traefik_https_port": 80}, "traefik_http_port and traefik_https_port must differ"),
@@ -113,7 +113,7 @@ def test_dashboard_user_host_and_empty_allow_list():
     found = problems(**{**DASHBOARD, "traefik_dashboard_user": "ad min", "traefik_dashboard_host": "n8n.tapbot.kz",
                         "traefik_dashboard_allowed_sources": []})
     assert "traefik_dashboard_user must be a plain user name (letters, digits, . _ -)" in found
-    assert "traefik_dashboard_host 'n8n.tapbot.kz' is already served by the route 'n8n'" in found
+    assert "traefik_dashboard_host 'n8n.tapbot.kz' is already served by traefik_routes[0] (n8n)" in found
     assert "traefik_dashboard_allowed_sources is empty: the dashboard needs an allow list of CIDRs" in found
 
 
@@ -136,7 +136,7 @@ def test_a_string_where_a_list_is_expected_is_one_message():
 def test_default_middlewares_as_a_string_is_one_message():
     found = problems(traefik_default_middlewares="security-headers")
     assert len(found) == 1
-    assert found[0].startswith("traefik_default_middlewares must be a list of middleware names (found "), found
+    assert found[0].startswith("traefik_default_middlewares: middlewares must be a list of names (found "), found
 
 
 def test_dynamic_config_has_a_router_per_route_with_default_middlewares():

@@ -69,7 +69,7 @@ def test_the_rule_is_named_by_its_comment_or_port():
         "ufw_rules_host[1] (2): proto 'x' is not tcp or udp",
     ]
     assert problems(ufw_rules_host=[{"port": 22, "from": "x"}]) == [
-        "ufw_rules_host[0] (22): unknown keys ['from'] (known: port, proto, sources, rule, comment)"]
+        "ufw_rules_host[0] (22) has unknown keys: from (known: port, proto, sources, rule, comment)"]
 
 
 def test_ufw_group_host_without_address_is_named():
@@ -88,8 +88,7 @@ def test_ufw_group_host_without_address_is_named():
                                    "groups)"]),
         ({"ufw_ssh_sources": ["office"]}, ["ufw_ssh_sources: source 'office' is neither a CIDR, 'any', nor an "
                                            "inventory group"]),
-        ({"ufw_rules_all": ["80/tcp"]}, ["ufw_rules_all[0] is not a mapping with port (and proto, sources, rule, "
-                                         "comment)"]),
+        ({"ufw_rules_all": ["80/tcp"]}, ["ufw_rules_all[0] is not a mapping with port, proto"]),
     ],
 )
 def test_ssh_settings_and_entries_are_named(changes, expected):

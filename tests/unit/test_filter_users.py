@@ -111,7 +111,7 @@ def test_good_inputs_pass():
         ([{"name": "alice", "ssh_keys": ["ssh-dss AAAA x"]}], 'users_admins["alice"].ssh_keys[0]: DSA keys are '
                                                               "obsolete"),
         ([{"name": "alice", "ssh_keys": [ED25519, ""]}], 'users_admins["alice"].ssh_keys[1]: empty key'),
-        (["alice"], "users_admins[0] is not a mapping with name and ssh_keys"),
+        (["alice"], "users_admins[0] is not a mapping with name, ssh_keys"),
         ([], "users_admins declares no present admin; the server would have nobody who can log in"),
         ([{"name": "alice", "state": "absent"}], "users_admins declares no present admin"),
     ],

@@ -71,17 +71,14 @@ def test_containers_survive_a_daemon_restart(host, image):
         host.run(f"docker rm -f {cid}")
 
 
+# One refused input proves, on real hosts, that nothing changes; every other bad
+# input of this role is a unit test (tests/unit/test_filter_docker.py, test_preflight.py).
 @pytest.mark.parametrize(
     ("bad", "named"),
     [
         ({"docker_default_address_pools": [{"base": "198.19.200.0/21", "size": 24}]}, "docker_bip (198.19.200.0/24) overlaps docker_default_address_pools[0]"),
-        ({"docker_registry_mirrors": ["198.18.0.1:5000"]}, "docker_registry_mirrors has '198.18.0.1:5000'"),
-        ({"docker_bip": "198.19.200.0/24"}, "docker_bip is '198.19.200.0/24'"),
-        ({"docker_default_address_pools": [{"base": "198.19.208.0/20", "size": 16}]}, ".size 16 must lie between"),
-        ({"docker_log_max_size": "10 MB"}, "docker_log_max_size is '10 MB'"),
-        ({"docker_service_environment": {"BAD NAME": "1"}}, "'BAD NAME' is not an environment variable name"),
     ],
-    ids=["pool-overlaps-bridge", "mirror-without-scheme", "bip-is-network", "pool-size", "log-size", "env-name"],
+    ids=["pool-overlaps-bridge"],
 )
 def test_bad_input_is_rejected_before_anything_changes(bad, named):
     with unchanged_hosts():

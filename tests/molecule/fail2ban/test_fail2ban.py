@@ -216,16 +216,14 @@ def test_webmin_login_failures_from_the_journal_ban(host, attacker2):
     host.check_output(f"fail2ban-client set webmin-auth unbanip {attacker2.address}")
 
 
+# One refused input proves, on real hosts, that nothing changes; every other bad
+# input of this role is a unit test (tests/unit/test_filter_fail2ban.py, test_preflight.py).
 @pytest.mark.parametrize(
     ("bad", "named"),
     [
         ({"fail2ban_bantime": "10 parsecs"}, "fail2ban_bantime is '10 parsecs'"),
-        ({"fail2ban_ignoreip": ["198.18.0.0/33"]}, "fail2ban_ignoreip has '198.18.0.0/33'"),
-        ({"fail2ban_bantime": "2h", "fail2ban_bantime_maxtime": "1h"}, "fail2ban_bantime_maxtime (1h) is shorter"),
-        ({"fail2ban_jails": {"sshd": {"enabled": False}}}, "fail2ban_jails['sshd']: this jail is managed"),
-        ({"fail2ban_banaction": "nftables"}, "fail2ban_traefik_enabled needs fail2ban_banaction: ufw"),
     ],
-    ids=["bad-duration", "bad-cidr", "maxtime-below-bantime", "managed-jail", "traefik-without-ufw"],
+    ids=["bad-duration"],
 )
 def test_bad_input_is_rejected_before_anything_changes(bad, named):
     with unchanged_hosts():

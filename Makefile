@@ -17,7 +17,7 @@ export ANSIBLE_NOCOLOR := 1
 export PY_COLORS := 0
 export NO_COLOR := 1
 
-.PHONY: help lab lab-down test lint unit molecule images docker venv clean
+.PHONY: help lab lab-down test lint docs unit molecule images docker venv clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,9 +42,13 @@ lab: venv images ## start the two lab servers and run site.yml on them
 lab-down: venv ## remove the lab servers
 	ansible-playbook lab/down.yml
 
-lint: venv ## yamllint and ansible-lint (production profile)
+lint: venv ## yamllint, ansible-lint (production profile), role READMEs current with their specs
 	yamllint --strict .
 	ansible-lint
+	$(BIN)/python plugins/plugin_utils/role_docs.py --check
+
+docs: venv ## rewrite the role READMEs' variable tables from meta/argument_specs.yml
+	$(BIN)/python plugins/plugin_utils/role_docs.py
 
 unit: venv ## plain pytest for the project's own code
 	mkdir -p .cache/test-logs

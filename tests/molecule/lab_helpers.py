@@ -161,24 +161,11 @@ class Outsider:
         return run.stdout.strip()
 
 
-# Python run inside a client: what it sees on a TCP port, "open" (connects),
-# "refused" (a reject) or "filtered" (no answer within the timeout).
-PROBE = """
-import socket, time
-def probe(target, port, timeout=3):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.settimeout(timeout)
-    try:
-        s.connect((target, port))
-        return "open"
-    except ConnectionRefusedError:
-        return "refused"
-    except OSError:
-        return "filtered"
-    finally:
-        s.close()
-"""
-PROBE_ONCE = PROBE + "print(probe({address!r}, {port}))\n"
+# The in-container clients (clients/wire.py): its text, to which a test appends
+# the calls it prints. PROBE and PG_HELLO name it where a test uses that client.
+WIRE = (Path(__file__).resolve().parent / "clients" / "wire.py").read_text()
+PROBE = PG_HELLO = WIRE
+PROBE_ONCE = WIRE + "print(probe({address!r}, {port}))\n"
 
 
 def busybox_image(host, tag: str) -> str:
@@ -248,13 +235,18 @@ def _master_secret() -> str:
 MASTER_SECRET = _master_secret()
 
 
-def _qdrant_image() -> str:
-    defaults = yaml.safe_load((PROJECT / "roles" / "qdrant" / "defaults" / "main.yml").read_text())
-    return defaults["qdrant_image"].replace("{{ qdrant_version }}", defaults["qdrant_version"])
+def role_default(role: str, name: str):
+    """A role default as Ansible resolves it (templated against the role's other defaults)."""
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.template import Templar
+
+    loader = DataLoader()
+    defaults = loader.load_from_file(str(PROJECT / "roles" / role / "defaults" / "main.yml"), trusted_as_template=True)
+    return Templar(loader=loader, variables=defaults).template(defaults[name])
 
 
 # The Qdrant image the role pulls (from its defaults, so a version bump follows).
-QDRANT_IMAGE = _qdrant_image()
+QDRANT_IMAGE = role_default("qdrant", "qdrant_image")
 
 
 def derived_secret(purpose: str, master: str = MASTER_SECRET) -> str:
@@ -268,34 +260,3 @@ def report(capsys, text: str) -> None:
         print(f"\nMEASURED {text}")
 
 
-# Python run inside a client without a PostgreSQL client: PostgreSQL's own
-# wire protocol, far enough to hear what the server says to a login attempt.
-# Prints "auth <code>" when the server asks for a password (10: SCRAM), the
-# server's error message when it refuses, or refused/filtered when nothing listens.
-PG_HELLO = PROBE + """
-import socket, ssl, struct
-def pg_hello(target, port, user, database, tls=True):
-    state = probe(target, port)
-    if state != "open":
-        return state
-    s = socket.create_connection((target, port), timeout=5)
-    if tls:
-        s.sendall(struct.pack("!II", 8, 80877103))
-        if s.recv(1) != b"S":
-            return "no tls"
-        ctx = ssl.create_default_context()
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-        s = ctx.wrap_socket(s)
-    body = struct.pack("!I", 196608) + b"user\\0" + user.encode() + b"\\0database\\0" + database.encode() + b"\\0\\0"
-    s.sendall(struct.pack("!I", len(body) + 4) + body)
-    kind = s.recv(1)
-    length = struct.unpack("!I", s.recv(4))[0]
-    data = b""
-    while len(data) < length - 4:
-        data += s.recv(length - 4 - len(data))
-    if kind == b"R":
-        return "auth %d" % struct.unpack("!I", data[:4])[0]
-    fields = dict((f[:1].decode(), f[1:].decode()) for f in data.split(b"\\0") if f)
-    return fields.get("M", repr(data))
-"""

@@ -9,40 +9,17 @@ import re
 import time
 
 import pytest
-from lab_helpers import PROBE, address, assert_rejected, hosts, outsider, report, run_playbook, unchanged_hosts
+from lab_helpers import WIRE, address, assert_rejected, hosts, outsider, report, run_playbook, unchanged_hosts
 
 CONVERGE = "molecule/fail2ban/converge.yml"
 BANTIME = 20  # fail2ban_bantime in molecule.yml
 BAN_WITHIN = 30  # the issue's bound, seconds from the first failed login
 BANNED_AT: dict[str, float] = {}  # host -> when the first ban was seen
 
-# Failed logins as unknown users (no key, no password), then the time until
-# port 22 stops answering: printed as "<state> <seconds since the first login>".
-ATTACK = PROBE + """
-import subprocess
-target, attempts, wait = {target!r}, {attempts}, {wait}
-start = time.monotonic()
-for i in range(attempts):
-    subprocess.run(["ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
-                    "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=3",
-                    f"nosuchuser{{i}}@{{target}}", "true"], capture_output=True, timeout=15)
-state = probe(target, 22, 2)
-while wait and state == "open" and time.monotonic() - start < wait:
-    time.sleep(0.25)
-    state = probe(target, 22, 2)
-print(state, round(time.monotonic() - start, 1))
-"""
-
-# Poll until port 22 reaches the wanted state; print "<state> <seconds>".
-WAIT_FOR = PROBE + """
-target, want, wait = {target!r}, {want!r}, {wait}
-start = time.monotonic()
-state = probe(target, 22, 2)
-while state != want and time.monotonic() - start < wait:
-    time.sleep(0.5)
-    state = probe(target, 22, 2)
-print(state, round(time.monotonic() - start, 1))
-"""
+# Failed logins as unknown users, then the time until port 22 stops answering;
+# and polling port 22 for a state (clients/wire.py): "<state> <seconds>".
+ATTACK = WIRE + "print(ssh_attack({target!r}, {attempts}, {wait}))\n"
+WAIT_FOR = WIRE + "print(wait_for({target!r}, {want!r}, {wait}))\n"
 
 # A failed login as Traefik 3.7.15 writes it to its JSON access log (captured
 # from the real binary behind a basic-auth middleware); address and time filled in.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import subprocess
@@ -166,20 +167,6 @@ def test_dashboard_failed_logins_are_banned_by_fail2ban(capsys):
         assert admin.probe(target, 443) == "open"
 
 
-REDIS_SESSION = """
-import socket
-def redis(target, commands):
-    s = socket.create_connection((target, 6379), timeout=5)
-    f = s.makefile("rb")
-    out = []
-    for args in commands:
-        s.sendall(("*%d\\r\\n" % len(args) + "".join("$%d\\r\\n%s\\r\\n" % (len(a), a) for a in args)).encode())
-        line = f.readline().decode().strip()
-        if line.startswith("$") and line != "$-1":
-            line = f.readline().decode().strip()
-        out.append(line)
-    return out
-"""
 
 
 def test_data_server_admits_the_apps_server_only():
@@ -188,18 +175,20 @@ def test_data_server_admits_the_apps_server_only():
     server1, server2 = hosts("server1")[0], hosts("server2")[0]
     target = address(server2)
     password = derived_secret("redis/n8n")
-    code = PG_HELLO + REDIS_SESSION + f"""
+    code = PG_HELLO + f"""
+import json
 print(pg_hello({target!r}, 5432, "n8n", "n8n"))
 print(pg_hello({target!r}, 5432, "n8n", "directus"))
-print(redis({target!r}, [["AUTH", "n8n", {password!r}], ["SET", "n8n:site", "from-apps"], ["GET", "n8n:site"],
-                         ["FLUSHALL"]]))
+print(json.dumps(redis_session({target!r}, [["AUTH", "n8n", {password!r}], ["SET", "n8n:site", "from-apps"],
+                                            ["GET", "n8n:site"], ["FLUSHALL"]])))
 """
     run = server1.run(f"python3 -c {shlex.quote(code)}")
     assert run.rc == 0, run.stderr
     scram, other_db, redis = run.stdout.splitlines()
     assert scram == "auth 10", scram  # the server asks n8n for its SCRAM password
     assert "pg_hba.conf rejects connection" in other_db, other_db
-    assert eval(redis)[:3] == ["+OK", "+OK", "from-apps"] and eval(redis)[3].startswith("-NOPERM"), redis
+    replies = json.loads(redis)
+    assert replies[:3] == ["+OK", "+OK", "from-apps"] and replies[3].startswith("-NOPERM"), redis
     with outsider(200) as client:
         seen = client.python(PROBE + "".join(f"print(probe({target!r}, {p}))\n" for p in (5432, 6379, 6333)), timeout=60)
     assert seen.stdout.split() == ["filtered"] * 3, seen.stdout

@@ -37,7 +37,7 @@ def docker_problems(v: dict, host_address: str = "") -> list[str]:
         pools = []
     for i, pool in enumerate(pools):
         where = f"docker_default_address_pools[{i}]"
-        if not isinstance(pool, dict) or set(pool) != {"base", "size"}:
+        if not isinstance(pool, dict) or not {"base", "size"} <= set(pool):
             problems.append(f"{where}: give exactly base (a CIDR) and size (a prefix length)")
             continue
         base, size = network(pool["base"]), whole_number(pool["size"])

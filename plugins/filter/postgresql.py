@@ -26,8 +26,6 @@ MEMORY_SETTINGS = {
     "work_mem": 1, "maintenance_work_mem": 1, "autovacuum_work_mem": 1, "temp_buffers": 8,
 }
 UNITS_KB = {"kb": 1, "mb": 1024, "gb": 1024 ** 2, "tb": 1024 ** 3}
-USER_STATES = ("present", "absent")
-SOURCES = ("debian", "pgdg")
 
 
 def _kb(setting: str, value) -> int | None:
@@ -98,12 +96,9 @@ def postgresql_problems(v: dict, role: dict, facts: dict, host: str) -> list[str
     cfg = {k[len("postgresql_"):]: val for k, val in v.items()}
     cfg.update(host=host, release=str(facts.get("distribution_major_version") or ""),
                ram_mb=facts.get("memtotal_mb") or 0, debian_majors=role["debian_majors"])
-    keys = {"user": role["user_keys"], "database": role["database_keys"], "privilege": role["privilege_keys"]}
 
     source = cfg.get("source")
     version = str(cfg.get("version") or "").strip()
-    if source not in SOURCES:
-        problems.append(f"postgresql_source is {source!r}: use debian or pgdg")
     if version and not re.match(r"^\d{2}$", version):
         problems.append(f"postgresql_version {version!r} is not a PostgreSQL major such as 17")
     if source == "pgdg" and not version:
@@ -167,15 +162,13 @@ def postgresql_problems(v: dict, role: dict, facts: dict, host: str) -> list[str
     # Users.
     declared: set[str] = set()
     user_names: dict[str, str] = {}
-    for where, user in problems.entries("postgresql_users", cfg.get("users"), "{name, password}", keys["user"]):
+    for where, user in problems.entries("postgresql_users", cfg.get("users"), "{name, password}"):
         name = user.get("name")
         if not isinstance(name, str) or not IDENT.match(name) or name == "postgres" or name.startswith("pg_"):
             problems.append(f"{where}: name must be a lower-case identifier other than postgres and pg_*")
             continue
         problems.first_use(where, name, user_names, "the name")
         state = user.get("state", "present")
-        if state not in USER_STATES:
-            problems.append(f"{where}: state must be present or absent")
         if state == "present":
             declared.add(name)
             password = user.get("password")
@@ -187,7 +180,7 @@ def postgresql_problems(v: dict, role: dict, facts: dict, host: str) -> list[str
 
     # Databases: the owner and every user let in must be declared here.
     db_names: dict[str, str] = {}
-    for where, db in problems.entries("postgresql_databases", cfg.get("databases"), "{name, owner}", keys["database"]):
+    for where, db in problems.entries("postgresql_databases", cfg.get("databases"), "{name, owner}"):
         name = db.get("name")
         if not isinstance(name, str) or not IDENT.match(name) or name in ("postgres", "template0", "template1"):
             problems.append(f"{where}: name must be a lower-case identifier other than postgres and template*")
@@ -204,7 +197,7 @@ def postgresql_problems(v: dict, role: dict, facts: dict, host: str) -> list[str
             problems.append(f"{where}: extensions must be a list of extension names")
 
     for where, p in problems.entries("postgresql_privileges", cfg.get("privileges"),
-                                     "{database, roles, type, privs, objs}", keys["privilege"]):
+                                     "{database, roles, type, privs, objs}"):
         if p.get("database") not in db_names:
             problems.append(f"{where}: database {p.get('database')!r} is not declared in postgresql_databases")
         if not p.get("roles"):

@@ -11,7 +11,7 @@ def qdrant_problems(v: dict, role: dict, facts: dict, host: str) -> list[str]:
     role: qdrant_vars (log levels); facts: the host's RAM."""
     problems = Problems()
     cfg = {k[len("qdrant_"):]: val for k, val in v.items()}
-    cfg.update(host=host, ram_mb=facts.get("memtotal_mb") or 0, log_levels=role["log_levels"])
+    cfg.update(host=host, ram_mb=facts.get("memtotal_mb") or 0)
     if address(cfg.get("bind_address")) is None:
         problems.append(f"qdrant_bind_address {cfg.get('bind_address')!r} is not an IP address")
     ports = {}
@@ -36,8 +36,6 @@ def qdrant_problems(v: dict, role: dict, facts: dict, host: str) -> list[str]:
     cpus = number(cfg.get("cpus"))
     if cpus is None or cpus <= 0:
         problems.append(f"qdrant_cpus {cfg.get('cpus')!r} is not a positive number")
-    if cfg.get("log_level") not in (cfg.get("log_levels") or []):
-        problems.append(f"qdrant_log_level {cfg.get('log_level')!r} is not one of {', '.join(cfg.get('log_levels') or [])}")
     return problems
 
 

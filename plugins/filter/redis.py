@@ -25,12 +25,10 @@ def _sha(password: str) -> str:
 
 def redis_problems(v: dict, role: dict, facts: dict, host: str) -> list[str]:
     """Every problem with the role's inputs, each naming the variable to fix.
-    role: redis_vars (policies, appendfsync choices, user keys); facts: the host's RAM."""
+    role: redis_vars (unused: the spec holds the choices); facts: the host's RAM."""
     problems = Problems()
     cfg = {k[len("redis_"):]: val for k, val in v.items()}
-    cfg.update(host=host, ram_mb=facts.get("memtotal_mb") or 0, policies=role["policies"],
-               appendfsync_choices=role["appendfsync"], user_keys=role["user_keys"],
-               default_password=v["redis_default_user_password"])
+    cfg.update(host=host, ram_mb=facts.get("memtotal_mb") or 0, default_password=v["redis_default_user_password"])
     binds = cfg.get("bind_addresses")
     if not problems.is_list("redis_bind_addresses", binds, "addresses", empty_ok=False):
         binds = []
@@ -47,10 +45,6 @@ def redis_problems(v: dict, role: dict, facts: dict, host: str) -> list[str]:
         problems.append(f"redis_maxmemory_mb {cfg.get('maxmemory_mb')!r} is not a number of megabytes")
     elif ram and memory > ram:
         problems.append(f"redis_maxmemory_mb is {memory} MB but {cfg.get('host')} has only {ram} MB of RAM")
-    if cfg.get("maxmemory_policy") not in (cfg.get("policies") or []):
-        problems.append(f"redis_maxmemory_policy {cfg.get('maxmemory_policy')!r} is not one of {', '.join(cfg.get('policies') or [])}")
-    if str(cfg.get("appendfsync")) not in (cfg.get("appendfsync_choices") or []):
-        problems.append(f"redis_appendfsync {cfg.get('appendfsync')!r} is not always, everysec or no")
     save = cfg.get("save")
     if not isinstance(save, list) or not all(re.match(r"^\d+ \d+$", str(s)) for s in save):
         problems.append('redis_save must be a list of "<seconds> <changes>" pairs')
@@ -71,8 +65,7 @@ def redis_problems(v: dict, role: dict, facts: dict, host: str) -> list[str]:
         problems.append("redis_denied_commands must be a list of lower-case command names")
 
     seen = {admin: "redis_admin_user", "default": "Redis's own default user"}
-    for where, user in problems.entries("redis_users", cfg.get("users"), "{name, password, key_prefix, commands}",
-                                        cfg["user_keys"]):
+    for where, user in problems.entries("redis_users", cfg.get("users"), "{name, password, key_prefix, commands}"):
         problems.unique_name(where, user.get("name"), NAME, "name must be a lower-case name (letters, digits, - and _)", seen)
         password = user.get("password")
         if not isinstance(password, str) or len(password) < 16:

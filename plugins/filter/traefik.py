@@ -22,8 +22,6 @@ from ansible_collections.tapbot.platform.plugins.plugin_utils.values import netw
 
 NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-TLS_VERSIONS = ("VersionTLS12", "VersionTLS13")
-ROUTE_KEYS = ("name", "host", "backend", "middlewares")
 # bcrypt's own base64 alphabet (used for its 22-character salt).
 _BCRYPT_B64 = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 _STD_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
@@ -59,7 +57,7 @@ def traefik_problems(v: dict, middleware_names) -> list[str]:
     defined = f"traefik_middlewares or the role's own ({', '.join(sorted(middlewares))})"
     seen_names: dict[str, str] = {}
     seen_hosts: dict[str, str] = {}
-    for where, route in problems.entries("traefik_routes", routes, "{name, host, backend, middlewares}", ROUTE_KEYS):
+    for where, route in problems.entries("traefik_routes", routes, "{name, host, backend, middlewares}"):
         name = route.get("name")
         problems.unique_name(where, name, NAME, f"name {name!r} must be lower-case letters, digits and hyphens",
                              seen_names, "the route name")
@@ -85,8 +83,6 @@ def traefik_problems(v: dict, middleware_names) -> list[str]:
     if ports["http_port"] is not None and ports["http_port"] == ports["https_port"]:
         problems.append("traefik_http_port and traefik_https_port must differ")
 
-    if cfg_get("tls_min_version") not in TLS_VERSIONS:
-        problems.append(f"traefik_tls_min_version is {cfg_get('tls_min_version')!r}: use one of {list(TLS_VERSIONS)}")
 
     if cfg_get("acme_enabled"):
         if not EMAIL.match(str(cfg_get("acme_email") or "")):

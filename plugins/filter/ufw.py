@@ -13,9 +13,6 @@ import re
 from ansible_collections.tapbot.platform.plugins.plugin_utils.checks import Problems
 from ansible_collections.tapbot.platform.plugins.plugin_utils.values import network, port, port_range
 
-PROTOS = {"tcp", "udp"}
-RULES = {"allow", "limit"}
-RULE_KEYS = ("port", "proto", "sources", "rule", "comment")
 RULE_LISTS = ("ufw_rules_all", "ufw_rules_group", "ufw_rules_host")
 TAG_PREFIX = "tapbot:"
 
@@ -43,14 +40,10 @@ def ufw_problems(v: dict, groups: dict, addresses: dict) -> list[str]:
         p.add(f"ufw_ssh_port {v['ufw_ssh_port']!r} is not a port (1-65535)")
     _source_problems(p, "ufw_ssh_sources", v["ufw_ssh_sources"], groups, addresses)
     for var in RULE_LISTS:
-        for where, rule in p.entries(var, v[var], "rules {port, proto, sources, rule, comment}", RULE_KEYS,
+        for where, rule in p.entries(var, v[var], "rules {port, proto, sources, rule, comment}",
                                      label=lambda i, r, var=var: f"{var}[{i}] ({r.get('comment') or r.get('port')})"):
             if port_range(rule.get("port", "")) is None:
                 p.add(f"{where}: port {rule.get('port')!r} is not a port (1-65535) or range low:high")
-            if rule.get("proto", "tcp") not in PROTOS:
-                p.add(f"{where}: proto {rule.get('proto')!r} is not tcp or udp")
-            if rule.get("rule", "allow") not in RULES:
-                p.add(f"{where}: rule {rule.get('rule')!r} is not allow or limit")
             _source_problems(p, where, rule.get("sources", ["any"]), groups, addresses)
             if "comment" in rule and not re.fullmatch(r"[\w .,:/()-]*", str(rule["comment"])):
                 p.add(f"{where}: comment may hold letters, digits, spaces and .,:/()- only")

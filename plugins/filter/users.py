@@ -25,7 +25,6 @@ ALLOWED_KEYS = {
 MIN_RSA_BITS = 2048
 NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
 SHELL = re.compile(r"^/[A-Za-z0-9/._-]+$")
-ADMIN_KEYS = ("name", "ssh_keys", "comment", "shell", "state", "exclusive_keys")
 RESERVED = {
     "root", "daemon", "bin", "sys", "sync", "games", "man", "lp", "mail", "news", "uucp", "proxy", "www-data",
     "backup", "list", "irc", "nobody", "_apt", "messagebus", "sshd", "postgres", "redis", "systemd-network",
@@ -89,7 +88,7 @@ def users_problems(v: dict) -> list[str]:
     deploy_on = bool(v["users_deploy_enabled"])
     admins = v["users_admins"]
     names = [a.get("name") for a in admins if isinstance(a, dict)] if isinstance(admins, list) else []
-    for who, a in p.entries("users_admins", admins, "{name, ssh_keys, ...}", ADMIN_KEYS,
+    for who, a in p.entries("users_admins", admins, "{name, ssh_keys, ...}",
                             label=lambda i, a: f"users_admins[{q(a.get('name'))}]"):
         name = a.get("name")
         if not isinstance(name, str) or not NAME.match(name):

@@ -42,27 +42,23 @@ class Problems(list):
             return False
         return True
 
-    def entries(self, var: str, value, shape: str, keys, label=None) -> Iterator[tuple[str, dict]]:
-        """Each mapping of the list variable `var`, with where it stands, after naming
-        what is wrong with the list's and entries' shape: not a list, an entry that is
-        no mapping, unknown keys. `where` is `var[i] (its name)`, or label(i, entry)."""
+    def entries(self, var: str, value, shape: str, label=None) -> Iterator[tuple[str, dict]]:
+        """Each mapping of the list variable `var`, with where it stands: `var[i] (its
+        name)`, or label(i, entry). The argument spec has checked the entries' keys
+        (nested options); a value that is no list, or an entry that is no mapping,
+        gets one message here and is not walked."""
         if not self.is_list(var, value, shape):
             return
         for i, entry in enumerate(value):
             if not isinstance(entry, dict):
-                self.append(f"{var}[{i}] is not a mapping with {', '.join(keys[:2])}")
+                self.append(f"{var}[{i}] is not a mapping {shape}")
                 continue
             if label is not None:
-                where = label(i, entry)
+                yield label(i, entry), entry
             elif isinstance(entry.get("name"), str) and entry["name"]:
-                where = f"{var}[{i}] ({entry['name']})"
+                yield f"{var}[{i}] ({entry['name']})", entry
             else:
-                where = f"{var}[{i}]"
-            unknown = set(entry) - set(keys)
-            if unknown:
-                self.append(f"{where} has unknown keys: {', '.join(sorted(map(str, unknown)))} "
-                            f"(known: {', '.join(keys)})")
-            yield where, entry
+                yield f"{var}[{i}]", entry
 
     def first_use(self, where: str, key, seen: dict, what: str) -> bool:
         """True the first time `key` is met (it is remembered with `where`); else one

@@ -10,8 +10,7 @@ from ansible_collections.tapbot.platform.plugins.filter import qdrant
 from ansible_collections.tapbot.platform.plugins.filter.qdrant import qdrant_problems
 
 PROJECT = Path(__file__).resolve().parents[2]
-ROLE = {"log_levels": yaml.safe_load((PROJECT / "roles" / "qdrant" / "vars" / "main.yml").read_text())
-        ["qdrant_vars"]["log_levels"]}
+ROLE = yaml.safe_load((PROJECT / "roles" / "qdrant" / "vars" / "main.yml").read_text())["qdrant_vars"]
 FACTS = {"memtotal_mb": 4096}
 QDRANT = {"qdrant_bind_address": "198.18.0.12", "qdrant_http_port": 6333, "qdrant_grpc_port": 6334,
           "qdrant_grpc_enabled": False, "qdrant_api_key": "a" * 32, "qdrant_read_only_api_key": "r" * 32,
@@ -23,7 +22,6 @@ def problems(facts=None, **changes):
 
 
 def test_qdrant_good_input_passes():
-    assert ROLE["log_levels"] == ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"]
     assert problems() == []
     assert problems(qdrant_http_port="6333", qdrant_memory_mb="2048", qdrant_cpus="0.5",
                     qdrant_bind_address="2001:db8::12") == []
@@ -49,7 +47,6 @@ def test_qdrant_good_input_passes():
     ({"qdrant_cpus": 0}, "qdrant_cpus 0 is not a positive number"),
     ({"qdrant_cpus": "two"}, "qdrant_cpus 'two' is not a positive number"),
     ({"qdrant_cpus": True}, "qdrant_cpus True is not a positive number"),
-    ({"qdrant_log_level": "info"}, "qdrant_log_level 'info' is not one of TRACE, DEBUG, INFO, WARN, ERROR"),
 ])
 def test_qdrant_bad_input_is_named(changes, expected):
     found = problems(**changes)

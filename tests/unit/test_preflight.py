@@ -101,6 +101,21 @@ def test_text_where_mappings_are_expected_is_refused_by_the_argument_spec(tmp_pa
     assert out.count("unable to convert") <= 4, out[-3000:]  # once per host, not once per character
 
 
+@pytest.mark.parametrize(("extra", "named"), [
+    # The argument specs' layer: choices, nested keys, required keys, types.
+    ({"redis_appendfsync": "sometimes"}, "value of redis_appendfsync must be one of: always, everysec, no"),
+    ({"postgresql_users": [{"name": "n8n", "password": "x" * 20, "role": "admin"}]}, "role"),
+    ({"traefik_routes": [{"name": "n8n", "host": "n8n.tapbot.test"}]}, "missing required arguments: backend"),
+    ({"ufw_rules_host": [{"port": 22, "proto": "icmp"}]}, "value of proto must be one of: tcp, udp"),
+    ({"docker_log_max_file": "many"}, "docker_log_max_file"),
+])
+def test_the_argument_specs_refuse_what_types_and_choices_can_say(tmp_path, extra, named):
+    run = preflight(tmp_path, extra)
+    out = run.stdout + run.stderr
+    assert run.returncode != 0 and "Validation of arguments failed" in out, out[-3000:]
+    assert named in out, out[-3000:]
+
+
 def test_lockout_guard_names_the_mismatching_firewall_port(tmp_path):
     hosts = {"apps": {"hosts": {"server1": {"tapbot_address": "198.18.0.11", "ufw_ssh_port": 2200}}},
              "data": {"hosts": {"server2": {"tapbot_address": "198.18.0.12"}}}}

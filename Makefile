@@ -35,9 +35,9 @@ images: venv docker ## the lab's images and its registry mirror (each rebuilt on
 	lab/images/build
 	lab/images/mirror
 
-lab: venv images ## start the two lab servers and run site.yml on them
+lab: venv images ## start the two lab servers and converge them over SSH with site.yml
 	ansible-playbook lab/up.yml
-	ansible-playbook site.yml
+	lab/bin/converge
 
 lab-down: venv ## remove the lab servers
 	ansible-playbook lab/down.yml

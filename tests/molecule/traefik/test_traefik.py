@@ -18,6 +18,7 @@ from lab_helpers import (
     busybox_image,
     derived_secret,
     hosts,
+    report,
     run_playbook,
     unchanged_hosts,
 )
@@ -111,22 +112,37 @@ def test_security_headers_are_set(host, backend, client):
     assert "x-powered-by" not in headers
 
 
-def test_rate_limit_is_on_by_default(host, backend, client):
-    """whoami has the default middlewares (100/s, burst 200 per client); bench names only the headers."""
+def _burst(client, url: str, server: str, count: int = 600) -> dict[int, int]:
+    """Send `count` requests over 16 parallel connections and wait for every answer:
+    {status: how many}. The client never gives up on a request (wrk's timed runs
+    close their connections mid-request at the end, and Traefik logs a request held
+    in the rate limiter's short delay whose client left as 500 "context canceled")."""
+    host = re.match(r"^https://([^/:]+)", url).group(1)
+    run = client.run(
+        f"curl -s --parallel --parallel-max 16 --max-time 30 --cacert /root/root.pem --resolve {host}:443:{server} "
+        f"-w '%{{http_code}}\\n' $(for i in $(seq {count}); do printf -- '-o /dev/null {url} '; done)")
+    codes: dict[int, int] = {}
+    for line in run.stdout.split():
+        codes[int(line)] = codes.get(int(line), 0) + 1
+    assert sum(codes.values()) == count, (codes, run.stderr[-500:])
+    return codes
+
+
+def test_rate_limit_is_on_by_default(host, backend, client, capsys):
+    """whoami has the default middlewares (100/s, burst 200 per client); bench names only the headers.
+    A burst beyond the limit is refused with 429 and never fails (no 5xx, in the answers or in
+    Traefik's access log); the unlimited route answers every request of the same burst."""
     server, name = address(host), route(host)
     bench = f"bench.{host.backend.get_hostname()}.tapbot.test"
-    client.run(f"grep -q ' {name}$' /etc/hosts || echo '{server} {name}' >> /etc/hosts; "
-               f"grep -q ' {bench}$' /etc/hosts || echo '{server} {bench}' >> /etc/hosts")
-    limited = client.run(f"wrk -t1 -c16 -d3s https://{name}:443/")
-    assert limited.returncode == 0, limited.stderr
-    refused = re.search(r"Non-2xx or 3xx responses: (\d+)", limited.stdout)
-    assert refused and int(refused.group(1)) > 0, f"no request was refused:\n{limited.stdout}"
-    # Refused by the limiter (429), not failing (5xx).
+    host.check_output("truncate -s 0 /var/log/traefik/access.log")
+    limited = _burst(client, f"https://{name}/", server)
+    report(capsys, f"traefik: 600 requests over 16 connections to {name}: {limited}")
+    assert limited.get(429, 0) > 0 and limited.get(200, 0) > 0, limited
+    assert set(limited) <= {200, 429}, limited
     assert host.run("grep -q '\"DownstreamStatus\":429' /var/log/traefik/access.log").rc == 0
     assert host.run("grep -q '\"DownstreamStatus\":5' /var/log/traefik/access.log").rc != 0
     assert request(client, f"https://{name}/", server, "--retry 5 --retry-all-errors --retry-delay 1")[0] == 200
-    unlimited = client.run(f"wrk -t1 -c16 -d3s https://{bench}:443/")
-    assert "Non-2xx" not in unlimited.stdout, unlimited.stdout
+    assert _burst(client, f"https://{bench}/", server) == {200: 600}
 
 
 def test_an_undeclared_host_gets_404(host, backend, client):

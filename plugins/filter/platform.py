@@ -11,6 +11,7 @@ host_address: which address a server has for the other servers.
 platform_problems: the platform-wide inputs (tapbot_*).
 port_collisions: two services of one host on the same port.
 unknown_variables: variables with a role's prefix that the role does not know.
+missing_packages: which packages a host lacks, from the package facts the pre-flight reads.
 """
 
 from __future__ import annotations
@@ -105,6 +106,15 @@ def unknown_variables(names, role_path: str) -> list[str]:
     return problems
 
 
+def missing_packages(wanted, installed) -> list:
+    """The packages of `wanted` that the host's package facts do not list. Without
+    facts (none gathered) every package counts as missing, so apt is asked."""
+    names = [wanted] if isinstance(wanted, str) else list(wanted or [])
+    if not isinstance(installed, dict):
+        return names
+    return [name for name in names if name not in installed]
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -113,4 +123,5 @@ class FilterModule:
             "platform_problems": platform_problems,
             "port_collisions": port_collisions,
             "unknown_variables": unknown_variables,
+            "missing_packages": missing_packages,
         }

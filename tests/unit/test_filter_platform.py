@@ -58,7 +58,8 @@ def test_secret_bad_arguments(purpose, length, message):
 
 def test_the_filters_are_published():
     assert set(platform.FilterModule().filters()) == {
-        "tapbot_secret", "host_address", "platform_problems", "port_collisions", "unknown_variables"}
+        "tapbot_secret", "host_address", "platform_problems", "port_collisions", "unknown_variables",
+        "missing_packages"}
 
 
 # --- platform_problems ----------------------------------------------------------
@@ -187,3 +188,14 @@ def test_unknown_variables_are_sorted_and_named_once():
 def test_every_role_knows_its_own_defaults(role):
     defaults = yaml.safe_load((PROJECT / "roles" / role / "defaults" / "main.yml").read_text()) or {}
     assert unknown_variables(list(defaults) + [f"{role}_problems"], str(PROJECT / "roles" / role)) == []
+
+
+def test_missing_packages_from_the_package_facts():
+    from ansible_collections.tapbot.platform.plugins.filter.platform import missing_packages
+
+    installed = {"ufw": [{"version": "0.36"}], "sudo": [{"version": "1.9"}]}
+    assert missing_packages(["ufw", "sudo"], installed) == []
+    assert missing_packages(["ufw", "fail2ban"], installed) == ["fail2ban"]
+    assert missing_packages("ufw", installed) == []
+    # No facts (a bare server without python3-apt): every package is asked for.
+    assert missing_packages(["ufw"], None) == ["ufw"]

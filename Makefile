@@ -17,7 +17,7 @@ export ANSIBLE_NOCOLOR := 1
 export PY_COLORS := 0
 export NO_COLOR := 1
 
-.PHONY: help lab lab-down test lint docs unit molecule images docker venv clean
+.PHONY: help lab lab-down ports bench test lint docs unit molecule images docker venv clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,6 +38,13 @@ images: venv docker ## the lab's images and its registry mirror (each rebuilt on
 lab: venv images ## start the two lab servers and converge them over SSH with site.yml
 	ansible-playbook lab/up.yml
 	lab/bin/converge
+
+ports: venv ## docs/ports.md, ports.json, topology.svg from the inventory (INVENTORY=...; contacts no host)
+	command -v dot >/dev/null || lab/bin/apt-install graphviz
+	ansible-playbook playbooks/ports.yml $(if $(INVENTORY),-i $(INVENTORY))
+
+bench: venv images ## recreate the lab and time a first converge and a no-op run (.cache/bench/)
+	lab/bin/bench
 
 lab-down: venv ## remove the lab servers
 	ansible-playbook lab/down.yml

@@ -157,12 +157,31 @@ def test_preflight_checks_every_role_the_playbooks_run_on_the_same_hosts():
     assert imported == {r for r, _ in plan}
 
 
+# Playbooks that reach no host (they write files on the controller from the
+# inventory): no pre-flight, which would gather the hosts' facts.
+CONTROLLER_ONLY = {"ports.yml"}
+
+
 def test_every_playbook_starts_with_the_preflight():
     for path in [PROJECT / "site.yml", *(PROJECT / "playbooks").glob("*.yml")]:
-        if path.name == "validate.yml":
+        if path.name == "validate.yml" or path.name in CONTROLLER_ONLY:
             continue
         first = yaml.safe_load(path.read_text())[0]
         assert first.get("ansible.builtin.import_playbook", "").endswith("validate.yml"), path
+
+
+@pytest.mark.parametrize("name", sorted(CONTROLLER_ONLY))
+def test_controller_only_playbooks_reach_no_host(name):
+    """Each play runs with a local connection, gathers no facts and becomes nobody;
+    on inventory hosts, only set_fact and assert (which run on the controller)."""
+    for play in yaml.safe_load((PROJECT / "playbooks" / name).read_text()):
+        assert play["vars"]["ansible_connection"] == "local" and play["gather_facts"] is False, play["name"]
+        assert "become" not in play and "roles" not in play, play["name"]
+        if play["hosts"] != "localhost":
+            modules = {k for t in play["tasks"] for k in t if k.startswith("ansible.builtin.")}
+            assert modules <= {"ansible.builtin.set_fact", "ansible.builtin.assert", "ansible.builtin.import_tasks"}, modules
+            imports = [t for t in play["tasks"] if "ansible.builtin.import_tasks" in t]
+            assert all(t["when"] is False for t in imports), "imported tasks must not run"
 
 
 def test_group_vars_repeat_no_role_default():

@@ -14,6 +14,7 @@ from lab_helpers import (
     PG_HELLO,
     PROBE,
     acme_client,
+    acme_orders,
     address,
     assert_rejected,
     busybox_image,
@@ -192,3 +193,66 @@ print(json.dumps(redis_session({target!r}, [["AUTH", "n8n", {password!r}], ["SET
     with outsider(200) as client:
         seen = client.python(PROBE + "".join(f"print(probe({target!r}, {p}))\n" for p in (5432, 6379, 6333)), timeout=60)
     assert seen.stdout.split() == ["filtered"] * 3, seen.stdout
+
+
+def _reboot(names: list[str]) -> None:
+    """Restart the servers' containers as a reboot: systemd starts again as PID 1,
+    /run is empty again, every service comes back by itself or not at all."""
+    subprocess.run(["docker", "restart", "--time", "30", *names], check=True, capture_output=True, timeout=180)
+    deadline = time.monotonic() + 180
+    for name in names:
+        # Until systemd listens on its bus, systemctl cannot ask it: try again.
+        while True:
+            state = subprocess.run(["docker", "exec", name, "timeout", "180", "systemctl", "is-system-running", "--wait"],
+                                   capture_output=True, text=True, timeout=200)
+            if state.stdout.strip() or time.monotonic() > deadline:
+                break
+            time.sleep(1)
+        assert state.stdout.strip() in ("running", "degraded"), (name, state.stdout, state.stderr)
+
+
+def test_a_reboot_brings_everything_back_by_itself(capsys):
+    """Both servers restarted (last: the other tests are done): the firewall with the
+    rules that bind Docker's published ports, fail2ban with its bans, Docker's containers,
+    Traefik serving the certificate it had (no new order), PostgreSQL and Redis with their data."""
+    server1, server2 = hosts("server1")[0], hosts("server2")[0]
+    banned = "198.18.64.199"
+    redis = f"redis-cli --no-auth-warning --user admin --pass {shlex.quote(derived_secret('redis/admin'))}"
+    server2.check_output("sudo -u postgres psql -d n8n -qc "
+                         "\"CREATE TABLE IF NOT EXISTS reboot_probe (note text); INSERT INTO reboot_probe VALUES ('kept')\"")
+    assert server2.check_output(f"{redis} SET tapbot:reboot kept") == "OK"
+    server2.check_output(f"fail2ban-client set sshd banip {banned}")
+    # The dashboard is the site's one route so far: its certificate is Pebble's (verified), kept in acme.json.
+    name, target = "traefik.tapbot.test", address(server1)
+    serial = (f"openssl s_client -connect {target}:443 -servername {name} -verify_return_error -CAfile /root/root.pem "
+              "</dev/null 2>/dev/null | openssl x509 -noout -serial")
+    with acme_client(231) as client:
+        before = client.run(serial).stdout.strip()
+    assert before.startswith("serial="), before
+    orders = acme_orders()
+
+    start = time.monotonic()
+    _reboot(["server1", "server2"])
+    report(capsys, f"site: both servers rebooted and running again in {time.monotonic() - start:.0f} s")
+
+    for host in (server1, server2):
+        assert "Status: active" in host.check_output("ufw status")
+        chain = host.check_output("iptables -S DOCKER-USER")
+        assert "-j ufw-user-forward" in chain and "--ctorigdstport" in chain, chain
+        assert host.service("fail2ban").is_running and host.service("docker").is_running
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and "healthy" not in server1.run(
+            "docker inspect -f '{{.State.Health.Status}}' traefik").stdout:
+        time.sleep(2)
+    assert server1.check_output("docker inspect -f '{{.State.Health.Status}}' traefik") == "healthy"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and banned not in server2.run("fail2ban-client status sshd").stdout:
+        time.sleep(1)
+    assert banned in server2.check_output("fail2ban-client status sshd"), "the ban did not survive the reboot"
+    with acme_client(232) as client:
+        assert client.run(serial).stdout.strip() == before, "Traefik serves another certificate after the reboot"
+        assert client.probe(target, 443) == "open" and client.probe(address(server2), 5432) == "filtered"
+    assert acme_orders() == orders, "Traefik ordered a certificate again after the reboot"
+    assert server2.check_output("sudo -u postgres psql -d n8n -tAc 'SELECT note FROM reboot_probe'") == "kept"
+    assert server2.check_output(f"{redis} GET tapbot:reboot") == "kept"
+    server2.run(f"fail2ban-client set sshd unbanip {banned}")

@@ -91,6 +91,8 @@ def test_a_single_server_gets_every_port(tmp_path):
     hosts, _, _ = written(tmp_path, hosts=one)
     assert {k[0] for k in hosts["server1"] if k[0]} == {22, 80, 443, 5432, 6379, 6333}
     assert hosts["server1"][(5432, "tcp")]["sources"] == ["198.18.0.11"]
+    # Both groups' firewall rules: a host in apps and data keeps Traefik's public ports too.
+    assert hosts["server1"][(443, "tcp")]["reach"] == "public" and hosts["server1"][(80, "tcp")]["reach"] == "public"
 
 
 def test_a_production_shaped_inventory_works(tmp_path):

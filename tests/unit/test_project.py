@@ -190,3 +190,13 @@ def test_group_vars_repeat_no_role_default():
         text = path.read_text()
         for m in re.finditer(r"([a-z]+_[a-z_]+) \| default\(", text):
             assert not any(m.group(1).startswith(r + "_") for r in ROLES), f"{path}: {m.group(0)}"
+
+
+def test_the_single_server_scenario_runs_the_shared_platform():
+    """molecule/single repeats the shared server2 definition (Molecule replaces the platform list): only its groups differ."""
+    shared = {p["name"]: p for p in _molecule_config("site")["platforms"]}["server2"]
+    single = yaml.safe_load((PROJECT / "molecule" / "single" / "molecule.yml").read_text())["platforms"]
+    assert len(single) == 1 and single[0]["groups"] == ["apps", "data"]
+    def _same(p):
+        return {k: v for k, v in p.items() if k not in ("name", "hostname", "groups", "docker_networks")}
+    assert _same(single[0]) == _same(shared)

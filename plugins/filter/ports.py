@@ -17,7 +17,8 @@ import re
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
-from ansible_collections.tapbot.platform.plugins.plugin_utils.values import address, network, port, port_range
+from ansible_collections.tapbot.platform.plugins.plugin_utils.firewall import rule_admits
+from ansible_collections.tapbot.platform.plugins.plugin_utils.values import address, network, port
 
 ANY = "any"
 WILDCARDS = ("0.0.0.0", "::")
@@ -68,9 +69,7 @@ def _admitted(rules, proto: str, number) -> list[str]:
     """The sources UFW's entries admit to a port (allow and limit rules)."""
     sources: list[str] = []
     for rule in rules:
-        span = port_range(rule.get("port", ""))
-        if (number is None or span is None or rule.get("rule", "allow") not in ("allow", "limit")
-                or rule.get("proto", "tcp") not in (proto, ANY) or not span[0] <= number <= span[1]):
+        if not rule_admits(rule, number, proto):
             continue
         if str(rule["src"]) not in sources:
             sources.append(str(rule["src"]))

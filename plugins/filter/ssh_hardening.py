@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 
 from ansible_collections.tapbot.platform.plugins.plugin_utils.checks import Problems
+from ansible_collections.tapbot.platform.plugins.plugin_utils.firewall import rule_admits
 from ansible_collections.tapbot.platform.plugins.plugin_utils.values import json_text as q
-from ansible_collections.tapbot.platform.plugins.plugin_utils.values import network, port, port_range, whole_number
+from ansible_collections.tapbot.platform.plugins.plugin_utils.values import network, port, whole_number
 from ansible_collections.tapbot.platform.plugins.filter.users import present
 
 SSH_CONNECTIONS = ("ssh", "ansible.builtin.ssh", "paramiko", "ansible.builtin.paramiko_ssh")
@@ -21,9 +22,7 @@ OPTION = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 
 def admits(rule: dict, tcp_port: int) -> bool:
     """Does a firewall rule (the ufw role's shape) let TCP traffic reach the port?"""
-    ports = port_range(rule.get("port", ""))
-    return (ports is not None and ports[0] <= tcp_port <= ports[1]
-            and rule.get("proto", "tcp") in ("tcp", "any") and rule.get("rule", "allow") in ("allow", "limit"))
+    return rule_admits(rule, tcp_port, "tcp")
 
 
 def ssh_hardening_problems(v: dict) -> list[str]:
